@@ -1,0 +1,54 @@
+# Two commands on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+PORT ?= 8501
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: run test lint format venv db secrets chromium bench screenshots clean
+
+run: db ## Set everything up and serve the dashboard on http://localhost:$(PORT)
+	$(VENV)/bin/streamlit run app.py --server.port $(PORT) --server.headless true \
+		--browser.gatherUsageStats false
+
+test: venv chromium ## Set everything up and run the whole suite (lint, unit, AppTest, browser)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(PY) -m pytest
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[dev]"
+	touch $(STAMP)
+
+secrets: venv ## Generate instance/secrets.toml with a fresh cookie key when missing
+	$(PY) -m core gen-secrets
+
+db: secrets ## Create or migrate the database; load the demo data when it is empty (demo mode)
+	$(PY) -m core init
+	$(PY) -m core seed-demo --if-empty
+
+chromium: ## Install Debian's chromium for the browser tests when missing
+	@command -v chromium >/dev/null 2>&1 || { \
+		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+		else sudo -n apt-get update -qq && sudo -n DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; fi; }
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: venv
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+bench: venv chromium ## Print timings at realistic size and at ten years of data
+	$(PY) -m tests.bench
+
+screenshots: venv chromium db ## Save a PNG of every page into docs/screenshots/
+	$(PY) -m tests.screenshots
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

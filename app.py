@@ -1,0 +1,49 @@
+"""Route the dashboard: page config, login, and the pages the user's role may see."""
+
+import streamlit as st
+
+from core.config import ConfigError
+from core.db import DatabaseError, DatabaseLocked
+from core.permissions import ROLE_LABELS, pages_for
+from ui import context
+from ui.login import logout_button, require_login
+
+PAGES = {
+    "overview": ("pages/overview.py", "Overview", ":material/dashboard:"),
+    "calendar": ("pages/calendar.py", "Calendar", ":material/calendar_month:"),
+    "pipeline": ("pages/pipeline.py", "Pipeline", ":material/view_kanban:"),
+    "champions": ("pages/champions.py", "Champions", ":material/public:"),
+    "engagement": ("pages/engagement.py", "Engagement", ":material/handshake:"),
+    "meetings": ("pages/meetings.py", "Meetings", ":material/groups:"),
+    "bookings": ("pages/bookings.py", "Bookings", ":material/event_available:"),
+    "admin": ("pages/admin.py", "Admin", ":material/admin_panel_settings:"),
+}
+
+st.set_page_config(page_title="Champions action plan", page_icon=":material/public:", layout="wide")
+
+try:
+    context.settings()
+    context.connection()
+except (ConfigError, DatabaseLocked, DatabaseError) as exc:
+    st.error(f"The dashboard cannot start: {exc}")
+    st.stop()
+
+user = require_login()
+
+with st.sidebar:
+    st.markdown(
+        f"**{user.name}**  \n{ROLE_LABELS[user.role]}"
+        + (f" · {user.agency_id}" if user.agency_id else "")
+        + (f" · {user.workstream_id}" if user.workstream_id else "")
+    )
+    if context.settings().demo_mode:
+        st.caption("Demo mode: demo accounts and generated data are on.")
+logout_button(user)
+
+navigation = st.navigation(
+    [
+        st.Page(PAGES[key][0], title=PAGES[key][1], icon=PAGES[key][2], url_path=key)
+        for key in pages_for(user)
+    ]
+)
+navigation.run()

@@ -1,0 +1,175 @@
+"""The administrators' command line: create, seed, back up and restore the database, add users."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sys
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from core import backup as backup_mod
+from core import demo
+from core.auth import UserIn, create_user
+from core.config import (
+    DEFAULT_DB,
+    DEFAULT_SECRETS,
+    ConfigError,
+    generate_secrets_file,
+    load_settings,
+)
+from core.db import DatabaseError, DatabaseLocked, open_database
+from core.permissions import SYSTEM
+
+
+def _db_path(args: argparse.Namespace) -> Path:
+    return Path(args.db or os.environ.get("ACTIONPLAN_DB") or DEFAULT_DB)
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    """Create or migrate the database."""
+    con = open_database(_db_path(args))
+    con.close()
+    print(f"Database ready: {_db_path(args)}")
+    return 0
+
+
+def cmd_seed_demo(args: argparse.Namespace) -> int:
+    """Load the demo data (refuses a database that already holds data unless --if-empty)."""
+    if args.if_empty:
+        try:
+            demo_mode = load_settings().demo_mode
+        except ConfigError:
+            demo_mode = False
+        if not demo_mode:
+            print("Demo mode is off: demo data not loaded.")
+            return 0
+    con = open_database(_db_path(args))
+    try:
+        if not demo.is_empty(con):
+            if args.if_empty:
+                print("Database already holds data: demo data not loaded.")
+                return 0
+            print(
+                "The database already holds data; demo data goes only into an empty one.",
+                file=sys.stderr,
+            )
+            return 1
+        demo.seed_demo(con)
+    finally:
+        con.close()
+    print("Demo data loaded. Demo logins work only with demo mode on (see README).")
+    return 0
+
+
+def cmd_add_user(args: argparse.Namespace) -> int:
+    """Create a user; the password is asked for, never taken from the command line."""
+    try:
+        user_in = UserIn(
+            username=args.username,
+            name=args.name,
+            email=args.email,
+            role=args.role,
+            agency_id=args.agency,
+            workstream_id=args.workstream,
+        )
+    except ValidationError as exc:
+        for err in exc.errors():
+            print(
+                f"{'.'.join(str(p) for p in err['loc']) or 'user'}: {err['msg']}", file=sys.stderr
+            )
+        return 2
+    password = os.environ.get("ACTIONPLAN_NEW_PASSWORD") if not sys.stdin.isatty() else None
+    if password is None:
+        password = getpass.getpass("Password: ")
+        if getpass.getpass("Repeat password: ") != password:
+            print("The passwords differ.", file=sys.stderr)
+            return 2
+    con = open_database(_db_path(args))
+    try:
+        create_user(con, actor=SYSTEM, user_in=user_in, password=password)
+    except ValueError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    finally:
+        con.close()
+    print(f"User {user_in.username} created with role {user_in.role}.")
+    return 0
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    """Copy the database into one backup file."""
+    con = open_database(_db_path(args))
+    try:
+        counts = backup_mod.backup(con, args.file, actor=SYSTEM)
+    finally:
+        con.close()
+    print(f"Backup written to {args.file} ({sum(counts.values())} rows in {len(counts)} tables).")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    """Replace the database with a backup file."""
+    counts = backup_mod.restore(_db_path(args), args.file, actor=SYSTEM)
+    print(f"Restored {_db_path(args)} from {args.file} ({sum(counts.values())} rows).")
+    return 0
+
+
+def cmd_gen_secrets(args: argparse.Namespace) -> int:
+    """Write a secrets file with a new random cookie key, unless one exists."""
+    path = Path(args.path)
+    if generate_secrets_file(path, demo_mode=not args.no_demo):
+        print(f"Wrote {path} with a new cookie key (demo mode {'off' if args.no_demo else 'on'}).")
+    else:
+        print(f"{path} exists; left unchanged.")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the argument parser with every command."""
+    parser = argparse.ArgumentParser(prog="python -m core", description=__doc__)
+    parser.add_argument("--db", help=f"database file (default: $ACTIONPLAN_DB or {DEFAULT_DB})")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("init", help=cmd_init.__doc__).set_defaults(run=cmd_init)
+    p = sub.add_parser("seed-demo", help=cmd_seed_demo.__doc__)
+    p.add_argument(
+        "--if-empty",
+        action="store_true",
+        help="do nothing when data exists or demo mode is off (used by `make run`)",
+    )
+    p.set_defaults(run=cmd_seed_demo)
+    p = sub.add_parser("add-user", help=cmd_add_user.__doc__)
+    p.add_argument("username")
+    p.add_argument("--name", required=True)
+    p.add_argument("--email", required=True)
+    p.add_argument(
+        "--role",
+        required=True,
+        choices=["admin", "secretariat", "ec_member", "workstream_lead", "viewer"],
+    )
+    p.add_argument("--agency", help="agency id, for ec_member")
+    p.add_argument("--workstream", help="workstream id, for workstream_lead")
+    p.set_defaults(run=cmd_add_user)
+    p = sub.add_parser("backup", help=cmd_backup.__doc__)
+    p.add_argument("file")
+    p.set_defaults(run=cmd_backup)
+    p = sub.add_parser("restore", help=cmd_restore.__doc__)
+    p.add_argument("file")
+    p.set_defaults(run=cmd_restore)
+    p = sub.add_parser("gen-secrets", help=cmd_gen_secrets.__doc__)
+    p.add_argument("--path", default=str(DEFAULT_SECRETS))
+    p.add_argument("--no-demo", action="store_true", help="write demo_mode = false")
+    p.set_defaults(run=cmd_gen_secrets)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse the arguments, run the command, and turn known failures into one clear message."""
+    args = build_parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except (DatabaseLocked, DatabaseError, PermissionError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1

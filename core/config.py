@@ -1,0 +1,132 @@
+"""Load the installation's settings from the environment and a git-ignored secrets file."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import subprocess
+import tomllib
+from pathlib import Path
+
+from pydantic import BaseModel, Field
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_INSTANCE = ROOT / "instance"
+DEFAULT_DB = DEFAULT_INSTANCE / "actionplan.duckdb"
+DEFAULT_SECRETS = DEFAULT_INSTANCE / "secrets.toml"
+
+# Keys that ship in documentation or libraries; anyone can forge a login cookie with them.
+KNOWN_DEFAULT_KEYS = {"", "some_key", "changeme", "change-me", "secret", "key", "abcdef"}
+MIN_KEY_LENGTH = 32
+
+
+class ConfigError(RuntimeError):
+    """The installation is misconfigured; the message says how to fix it."""
+
+
+class Settings(BaseModel):
+    """Typed settings of one installation."""
+
+    db_path: Path = DEFAULT_DB
+    secrets_path: Path = DEFAULT_SECRETS
+    cookie_key: str = Field(repr=False)
+    cookie_name: str = "actionplan_session"
+    cookie_expiry_days: float = 7.0
+    demo_mode: bool = False
+    lockout_attempts: int = 5
+    lockout_minutes: int = 15
+    login_sleep_time: float = 0.0
+    feed_base_url: str = "http://localhost:8502"
+
+
+def _read_secrets(path: Path) -> dict:
+    if not path.exists():
+        return {}
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML ({exc}).") from exc
+
+
+def _is_tracked_by_git(path: Path) -> bool:
+    """Return True when git tracks the file (a committed secret is no secret)."""
+    try:
+        result = subprocess.run(
+            ["git", "ls-files", "--error-unmatch", str(path)],
+            cwd=path.parent,
+            capture_output=True,
+            check=False,
+            timeout=5,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return result.returncode == 0
+
+
+def check_cookie_key(key: str, *, source: str) -> None:
+    """Refuse a missing, default or short cookie key."""
+    if key.strip().lower() in KNOWN_DEFAULT_KEYS:
+        raise ConfigError(
+            f"The cookie key from {source} is a known default; anyone could forge a login. "
+            "Run `make secrets` (or `python -m core gen-secrets`) to generate one."
+        )
+    if len(key) < MIN_KEY_LENGTH:
+        raise ConfigError(
+            f"The cookie key from {source} is shorter than {MIN_KEY_LENGTH} characters. "
+            "Run `python -m core gen-secrets` to generate a strong one."
+        )
+
+
+def _truthy(value: object) -> bool:
+    return str(value).strip().lower() in {"1", "true", "yes", "on"}
+
+
+def load_settings(env: dict[str, str] | None = None, *, db_path: str | None = None) -> Settings:
+    """Build the settings from the environment and the secrets file; refuse unsafe keys."""
+    env = dict(os.environ if env is None else env)
+    secrets_path = Path(env.get("ACTIONPLAN_SECRETS", DEFAULT_SECRETS))
+    file_values = _read_secrets(secrets_path)
+    key = env.get("ACTIONPLAN_COOKIE_KEY")
+    source = "ACTIONPLAN_COOKIE_KEY"
+    if key is None:
+        key = file_values.get("cookie_key")
+        source = str(secrets_path)
+        if key is None:
+            raise ConfigError(
+                f"No cookie key: set ACTIONPLAN_COOKIE_KEY or create {secrets_path} "
+                "with `python -m core gen-secrets`."
+            )
+        if _is_tracked_by_git(secrets_path):
+            raise ConfigError(
+                f"{secrets_path} is tracked by git, so its cookie key is not secret. "
+                "Remove it from git and generate a new key."
+            )
+    check_cookie_key(str(key), source=source)
+    demo = env.get("ACTIONPLAN_DEMO", file_values.get("demo_mode", False))
+    return Settings(
+        db_path=Path(
+            db_path or env.get("ACTIONPLAN_DB") or file_values.get("db_path") or DEFAULT_DB
+        ),
+        secrets_path=secrets_path,
+        cookie_key=str(key),
+        demo_mode=_truthy(demo),
+        login_sleep_time=float(env.get("ACTIONPLAN_LOGIN_SLEEP", 0.0)),
+        feed_base_url=env.get(
+            "ACTIONPLAN_FEED_URL", file_values.get("feed_base_url", "http://localhost:8502")
+        ),
+    )
+
+
+def generate_secrets_file(path: Path = DEFAULT_SECRETS, *, demo_mode: bool = True) -> bool:
+    """Write a secrets file with a fresh random cookie key unless one exists; return True if written."""
+    if path.exists():
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(
+        "# Generated for this installation. Never commit this file.\n"
+        f'cookie_key = "{secrets.token_urlsafe(48)}"\n'
+        f"demo_mode = {'true' if demo_mode else 'false'}\n",
+        encoding="utf-8",
+    )
+    path.chmod(0o600)
+    return True

@@ -1,0 +1,80 @@
+"""Shared fixtures: a real DuckDB file per test, seeded once with the demo data the app ships."""
+
+from __future__ import annotations
+
+import secrets
+import shutil
+from pathlib import Path
+
+import pytest
+
+from core import auth
+from core.db import open_database
+from core.demo import DEMO_PASSWORDS, seed_demo
+from core.permissions import User
+
+ROOT = Path(__file__).resolve().parent.parent
+APP = str(ROOT / "app.py")
+PAGES = [
+    "overview",
+    "calendar",
+    "pipeline",
+    "champions",
+    "engagement",
+    "meetings",
+    "bookings",
+    "admin",
+]
+DEMO_USERNAMES = list(DEMO_PASSWORDS)
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory) -> Path:
+    """Build the seeded demo database once per test session."""
+    path = tmp_path_factory.mktemp("template") / "demo.duckdb"
+    con = open_database(path)
+    seed_demo(con, password_rounds=4)
+    con.execute("CHECKPOINT")
+    con.close()
+    return path
+
+
+@pytest.fixture
+def db_path(demo_template, tmp_path) -> Path:
+    """Return a private copy of the demo database for one test."""
+    path = tmp_path / "actionplan.duckdb"
+    shutil.copyfile(demo_template, path)
+    return path
+
+
+@pytest.fixture
+def con(db_path):
+    """Open the test's database."""
+    connection = open_database(db_path)
+    yield connection
+    connection.close()
+
+
+@pytest.fixture
+def app_env(db_path, tmp_path, monkeypatch):
+    """Point the app at the test database, a random cookie key and demo mode."""
+    monkeypatch.setenv("ACTIONPLAN_DB", str(db_path))
+    monkeypatch.setenv("ACTIONPLAN_COOKIE_KEY", secrets.token_urlsafe(40))
+    monkeypatch.setenv("ACTIONPLAN_DEMO", "1")
+    monkeypatch.setenv("ACTIONPLAN_SECRETS", str(tmp_path / "no-secrets.toml"))
+    return db_path
+
+
+def demo_user(con, username: str) -> User:
+    """Return a demo user as core sees them."""
+    user = auth.get_user(con, username, demo_mode=True)
+    assert user is not None
+    return user
+
+
+def login(at, username: str):
+    """Log an AppTest session in as a demo user and return it."""
+    at.text_input(key="login_username").input(username)
+    at.text_input(key="login_password").input(DEMO_PASSWORDS[username])
+    at.button(key="login_submit").click().run()
+    return at

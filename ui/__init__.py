@@ -1,0 +1,1 @@
+"""The thin Streamlit layer between pages/ and core/: connection, login, guards, shared widgets."""

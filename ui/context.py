@@ -1,0 +1,90 @@
+"""Give pages the settings, the shared database connection and the logged-in user."""
+
+from __future__ import annotations
+
+import os
+
+import duckdb
+import streamlit as st
+
+from core.config import Settings, load_settings
+from core.db import open_database
+from core.permissions import ROLE_LABELS, User, can_view_page
+
+USER_KEY = "actionplan_user"
+
+
+@st.cache_resource(show_spinner=False)
+def _settings(env_key: tuple) -> Settings:
+    return load_settings()
+
+
+def settings() -> Settings:
+    """Return the installation's settings (cached per distinct environment)."""
+    keys = (
+        "ACTIONPLAN_DB",
+        "ACTIONPLAN_SECRETS",
+        "ACTIONPLAN_COOKIE_KEY",
+        "ACTIONPLAN_DEMO",
+        "ACTIONPLAN_FEED_URL",
+    )
+    return _settings(tuple(os.environ.get(k) for k in keys))
+
+
+@st.cache_resource(show_spinner=False)
+def _connection(db_path: str) -> duckdb.DuckDBPyConnection:
+    return open_database(db_path)
+
+
+def connection() -> duckdb.DuckDBPyConnection:
+    """Return the process-wide DuckDB connection (take a cursor per query)."""
+    return _connection(str(settings().db_path))
+
+
+def db_key() -> str:
+    """Return the database path: the first argument of every cached loader, so results never mix databases."""
+    return str(settings().db_path)
+
+
+def close_connection() -> None:
+    """Close the shared connection (before a restore replaces the file)."""
+    try:
+        _connection(str(settings().db_path)).close()
+    finally:
+        _connection.clear()
+        st.cache_data.clear()
+
+
+def current_user() -> User | None:
+    """Return the logged-in user of this session, or None."""
+    data = st.session_state.get(USER_KEY)
+    return User(**data) if data else None
+
+
+def guard(page: str) -> User:
+    """Stop the page unless an authenticated user whose role may see it is logged in.
+
+    Every page file calls this first: a fresh server can render pages/ files directly,
+    without app.py and its login, until the first session runs st.navigation.
+    """
+    user = current_user()
+    if user is None or not st.session_state.get("authentication_status"):
+        st.warning("Please log in from the dashboard's home page.")
+        st.stop()
+    if not can_view_page(user, page):
+        st.error(f"Your role ({ROLE_LABELS[user.role]}) may not open this page.")
+        st.stop()
+    return user
+
+
+def after_write() -> None:
+    """Drop cached query results so that every page shows the change."""
+    st.cache_data.clear()
+
+
+def demo_banner() -> None:
+    """Say plainly when generated demo data is on screen."""
+    if settings().demo_mode:
+        st.caption(
+            "Demo mode: rows marked *(demo)* are generated, not real plans. Public facts carry their source."
+        )

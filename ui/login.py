@@ -1,0 +1,178 @@
+"""Log people in with streamlit-authenticator's cookie, core's password check and lockout."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+
+import pandas as pd
+import streamlit as st
+import streamlit_authenticator as stauth
+
+from core import auth
+from core.demo import DEMO_PASSWORDS, DEMO_USERS
+from core.permissions import ROLE_LABELS, User
+from ui.context import USER_KEY, connection, settings
+
+LOGIN_TS_KEY = "actionplan_login_ts"
+
+
+def _credentials(user: User | None) -> dict:
+    """Build the library's credentials dict for one user (hashes stay in the database)."""
+    if user is None:
+        return {"usernames": {}}
+    return {
+        "usernames": {
+            user.username: {
+                "name": user.name,
+                "email": user.email,
+                "password": "x",
+                "roles": [user.role],
+            }
+        }
+    }
+
+
+def _authenticator(user: User | None) -> stauth.Authenticate:
+    s = settings()
+    return stauth.Authenticate(
+        _credentials(user),
+        s.cookie_name,
+        s.cookie_key,
+        s.cookie_expiry_days,
+        auto_hash=False,
+        login_sleep_time=0,
+    )
+
+
+def _start_session(user: User, issued_ts: float) -> None:
+    st.session_state[USER_KEY] = user.model_dump()
+    st.session_state[LOGIN_TS_KEY] = issued_ts
+
+
+def _end_session() -> None:
+    for key in (USER_KEY, LOGIN_TS_KEY):
+        st.session_state.pop(key, None)
+    st.session_state["authentication_status"] = None
+
+
+def _still_valid(user_data: dict) -> User | None:
+    """Re-check a live session: the account is active and was not logged out elsewhere."""
+    s = settings()
+    con = connection()
+    username = user_data["username"]
+    user = auth.get_user(con, username, demo_mode=s.demo_mode)
+    if user is None:
+        return None
+    row = (
+        con.cursor()
+        .execute("SELECT epoch(valid_after_utc) FROM user_sessions WHERE username = ?", [username])
+        .fetchone()
+    )
+    if row is not None and st.session_state.get(LOGIN_TS_KEY, 0) <= row[0]:
+        return None
+    return user
+
+
+def require_login() -> User:
+    """Return the logged-in user, restoring from the cookie, or draw the login form and stop."""
+    s = settings()
+    con = connection()
+    data = st.session_state.get(USER_KEY)
+    if data and st.session_state.get("authentication_status"):
+        user = _still_valid(data)
+        if user is not None:
+            return user
+        _end_session()
+    token = st.context.cookies.get(s.cookie_name)
+    username = auth.session_username(
+        con, token, cookie_key=s.cookie_key, expiry_days=s.cookie_expiry_days, now_ts=time.time()
+    )
+    user = auth.get_user(con, username, demo_mode=s.demo_mode) if username else None
+    if user is not None and not st.session_state.get("logout"):
+        authenticator = _authenticator(user)
+        authenticator.login(location="unrendered")
+        if st.session_state.get("authentication_status"):
+            _start_session(user, time.time() - 1)
+            return user
+    user = _login_form()
+    if user is None:
+        st.stop()
+    return user
+
+
+def _login_form() -> User | None:
+    s = settings()
+    placeholder = st.empty()
+    with placeholder.container():
+        st.title("Champions action plan")
+        st.caption(
+            "UN Network on Migration: common calendar, product pipeline, Champion engagement, meetings."
+        )
+        with st.form("login_form"):
+            username = st.text_input("Username", key="login_username", autocomplete="username")
+            password = st.text_input(
+                "Password", type="password", key="login_password", autocomplete="current-password"
+            )
+            submitted = st.form_submit_button("Log in", key="login_submit", type="primary")
+        if s.demo_mode:
+            st.info(
+                "**Demo mode.** These demo accounts exist only while demo mode is on; "
+                "the data shown is partly generated and marked *(demo)*."
+            )
+            st.dataframe(
+                pd.DataFrame(
+                    [
+                        {
+                            "username": u.username,
+                            "password": DEMO_PASSWORDS[u.username],
+                            "role": ROLE_LABELS[u.role],
+                            "bound to": u.agency_id or u.workstream_id or "",
+                        }
+                        for u in DEMO_USERS
+                    ]
+                ),
+                hide_index=True,
+                key="login_demo_users",
+            )
+    if not submitted:
+        return None
+    result = auth.authenticate(
+        connection(),
+        username,
+        password,
+        now=datetime.now(UTC).replace(tzinfo=None),
+        demo_mode=s.demo_mode,
+        attempts=s.lockout_attempts,
+        minutes=s.lockout_minutes,
+    )
+    if result.user is None:
+        st.error(result.message)
+        return None
+    user = result.user
+    st.session_state.update(
+        {
+            "authentication_status": True,
+            "username": user.username,
+            "name": user.name,
+            "email": user.email,
+            "roles": [user.role],
+            "logout": None,
+        }
+    )
+    _start_session(user, time.time() - 1)
+    # The library signs {username, exp_date} into its cookie; core checks it against logouts.
+    # No rerun here: the cookie is set by a component that must reach the browser.
+    _authenticator(user).cookie_controller.set_cookie()
+    placeholder.empty()
+    return user
+
+
+def logout_button(user: User) -> None:
+    """Draw the logout button; logging out ends every session of the user, cookies included."""
+    if st.sidebar.button("Log out", key="logout_button"):
+        auth.logout(connection(), user.username)
+        authenticator = _authenticator(user)
+        authenticator.logout(location="unrendered")
+        _end_session()
+        st.rerun()
