@@ -82,6 +82,9 @@ def seed_demo(
         for user in DEMO_USERS:
             _insert_user(cur, user, hashes[user.username], is_demo=True)
         _seed_plan(cur, year, random.Random(year))
+        from core.demo_champions import seed_champions_demo
+
+        seed_champions_demo(cur)
         from core.engagement import sync_derived_engagements
 
         sync_derived_engagements(cur)

@@ -1,0 +1,82 @@
+"""Prepare the world map: the offline TopoJSON and each country's place on it (Champion, candidate)."""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+
+import duckdb
+import pandas as pd
+
+from core.reference import WORLD_TOPOJSON
+
+CHAMPION = "Champion"
+CANDIDATE = "Registered for an open meeting (possible candidate)"
+
+
+@lru_cache(maxsize=1)
+def world_topojson() -> dict:
+    """Return the world-atlas 110m TopoJSON (Natural Earth; feature ids are ISO numeric strings)."""
+    return json.loads(WORLD_TOPOJSON.read_text(encoding="utf-8"))
+
+
+def map_id(m49: int) -> str:
+    """Return the TopoJSON feature id of an M49 code: zero-padded to 3 digits ('032' Argentina)."""
+    return f"{int(m49):03d}"
+
+
+def list_candidates(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Return non-Champion countries registered for open meetings, with how often and when last.
+
+    An open meeting is one open to non-Champions (audience 'open' or open_to_non_champions);
+    any registration not cancelled counts as taking part (interest shown), attended ones apart.
+    """
+    return (
+        con.cursor()
+        .execute(
+            """
+        SELECT k.m49, k.iso3, k.name_en AS country,
+               count(DISTINCT r.event_id) AS open_meetings,
+               count(DISTINCT r.event_id) FILTER (WHERE r.status = 'attended') AS attended,
+               max(e.starts_utc) AS last_meeting_utc,
+               bool_and(r.is_demo) AS is_demo
+        FROM registrations r
+        JOIN events e USING (event_id)
+        JOIN countries k ON k.m49 = r.m49
+        WHERE (e.audience = 'open' OR e.open_to_non_champions)
+          AND r.status <> 'cancelled'
+          AND r.m49 NOT IN (SELECT m49 FROM champions)
+        GROUP BY ALL ORDER BY country
+        """
+        )
+        .df()
+    )
+
+
+def map_countries(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Return one row per Champion or candidate: map id, country, status and a tooltip detail."""
+    champions = (
+        con.cursor()
+        .execute(
+            "SELECT k.m49, k.name_en AS country, c.status AS champion_status"
+            " FROM champions c JOIN countries k USING (m49)"
+        )
+        .df()
+    )
+    champions["status"] = CHAMPION
+    champions["detail"] = "Champion (" + champions["champion_status"] + ")"
+    candidates = list_candidates(con)
+    candidates["status"] = CANDIDATE
+    candidates["detail"] = [
+        f"{n} open meeting{'s' if n != 1 else ''}, attended {a}"
+        for n, a in zip(candidates["open_meetings"], candidates["attended"], strict=True)
+    ]
+    df = pd.concat(
+        [
+            champions[["m49", "country", "status", "detail"]],
+            candidates[["m49", "country", "status", "detail"]],
+        ],
+        ignore_index=True,
+    )
+    df["id"] = [map_id(m) for m in df["m49"]]
+    return df
