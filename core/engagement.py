@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Literal
 
 import duckdb
 import pandas as pd
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field, ValidationError, model_validator
 
 from core import audit
 from core.db import transaction
@@ -14,7 +15,22 @@ from core.permissions import User, require
 
 
 def sync_derived_engagements(cur: duckdb.DuckDBPyConnection) -> None:
-    """Add log entries for attendance and product feedback not yet logged (idempotent)."""
+    """Bring the derived log entries in line with attendance and product feedback (idempotent).
+
+    Adds an entry per attended Champion delegate registration and per feedback not yet logged,
+    and drops derived entries whose registration is no longer 'attended' or whose feedback is
+    gone, so that a corrected attendance list corrects the log. Manual entries are never touched.
+    """
+    cur.execute(
+        """
+        DELETE FROM engagements
+        WHERE (source = 'attendance' AND source_ref NOT IN (
+                  SELECT 'attendance:' || registration_id FROM registrations
+                  WHERE status = 'attended' AND category = 'champion_delegate'))
+           OR (source = 'feedback' AND source_ref NOT IN (
+                  SELECT 'feedback:' || feedback_id FROM feedback))
+        """
+    )
     cur.execute(
         """
         INSERT INTO engagements (m49, occurred_on, kind, workstream_id, product_id, event_id, note, source,
@@ -41,33 +57,310 @@ def sync_derived_engagements(cur: duckdb.DuckDBPyConnection) -> None:
     )
 
 
-def engagement_by_month(con: duckdb.DuckDBPyConnection, *, year: int):
-    """Return engagements per Champion and month for one year (for the heatmap)."""
+# Both sides of a peer-learning exchange count as engaged: the partner gets a mirrored row.
+_LOG_SQL = """
+    SELECT g.engagement_id, g.m49, g.occurred_on, g.kind, g.workstream_id, g.product_id,
+           g.event_id, g.partner_m49, g.note, g.source, g.is_demo
+    FROM engagements g
+    UNION ALL
+    SELECT g.engagement_id, g.partner_m49, g.occurred_on, g.kind, g.workstream_id, g.product_id,
+           g.event_id, g.m49, g.note, g.source, g.is_demo
+    FROM engagements g WHERE g.partner_m49 IS NOT NULL
+"""
+
+KINDS = {
+    "meeting": "Attended a meeting",
+    "feedback": "Feedback on a product",
+    "hub": "Hub discussion",
+    "bilateral": "Bilateral exchange",
+    "peer_learning": "Peer-learning exchange",
+}
+
+
+def engagement_by_month(con: duckdb.DuckDBPyConnection, *, year: int) -> pd.DataFrame:
+    """Return engagements per Champion and month of a year, zeros included (for the heatmap)."""
     return (
         con.cursor()
         .execute(
-            """
-        SELECT k.name_en AS country, month(g.occurred_on) AS month, count(*) AS engagements
-        FROM engagements g JOIN champions c USING (m49) JOIN countries k USING (m49)
-        WHERE year(g.occurred_on) = ?
-        GROUP BY ALL ORDER BY country, month
-        """,
-            [year],
+            f"""
+        WITH log AS ({_LOG_SQL}),
+        months AS (SELECT unnest(range(1, 13)) AS month)
+        SELECT k.iso3, k.name_en AS country, m.month,
+               strftime(make_date(?, CAST(m.month AS INTEGER), 1), '%b') AS month_name,
+               count(l.engagement_id) AS engagements
+        FROM champions c JOIN countries k USING (m49) CROSS JOIN months m
+        LEFT JOIN log l ON l.m49 = c.m49 AND year(l.occurred_on) = ?
+             AND month(l.occurred_on) = m.month
+        GROUP BY ALL ORDER BY country, m.month
+        """,  # noqa: S608  (constant query text only)
+            [year, year],
         )
         .df()
     )
 
 
-def last_engagement(con: duckdb.DuckDBPyConnection):
-    """Return every Champion with its last engagement date and total count (never engaged included)."""
+def last_engagement(con: duckdb.DuckDBPyConnection, *, today: date | None = None) -> pd.DataFrame:
+    """Return every Champion with its last engagement, days since and count (never engaged first)."""
+    today = today or date.today()
+    return (
+        con.cursor()
+        .execute(
+            f"""
+        WITH log AS ({_LOG_SQL})
+        SELECT k.iso3, k.name_en AS country, max(l.occurred_on) AS last_engaged,
+               CAST(? AS DATE) - max(l.occurred_on) AS days_since,
+               count(l.engagement_id) AS engagements
+        FROM champions c JOIN countries k USING (m49) LEFT JOIN log l ON l.m49 = c.m49
+        WHERE c.status = 'active'
+        GROUP BY ALL ORDER BY last_engaged NULLS FIRST, country
+        """,  # noqa: S608  (constant query text only)
+            [today],
+        )
+        .df()
+    )
+
+
+def not_engaged(
+    con: duckdb.DuckDBPyConnection, *, days: int, today: date | None = None
+) -> pd.DataFrame:
+    """Return active Champions with no engagement in the last `days` days (never engaged first)."""
+    df = last_engagement(con, today=today)
+    mask = df["days_since"].isna() | (df["days_since"] > days)
+    return df[mask].reset_index(drop=True)
+
+
+def engagement_matrix(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Return a Champion x workstream table of last engagement dates (empty where never).
+
+    One row per active Champion, one column per workstream (plus 'Network-wide' for engagements
+    without a workstream), and 'Any' for the last engagement of any kind.
+    """
+    cur = con.cursor()
+    long = cur.execute(
+        f"""
+        WITH log AS ({_LOG_SQL})
+        SELECT k.name_en AS country, coalesce(l.workstream_id, 'Network-wide') AS workstream,
+               max(l.occurred_on) AS last_engaged
+        FROM champions c JOIN countries k USING (m49) JOIN log l ON l.m49 = c.m49
+        WHERE c.status = 'active'
+        GROUP BY ALL
+        """  # noqa: S608  (constant query text only)
+    ).df()
+    countries = [
+        r[0]
+        for r in cur.execute(
+            "SELECT k.name_en FROM champions c JOIN countries k USING (m49)"
+            " WHERE c.status = 'active' ORDER BY 1"
+        ).fetchall()
+    ]
+    workstreams = [
+        r[0] for r in cur.execute("SELECT workstream_id FROM workstreams ORDER BY 1").fetchall()
+    ] + ["Network-wide"]
+    wide = long.pivot(index="country", columns="workstream", values="last_engaged")
+    wide = wide.reindex(index=countries, columns=workstreams)
+    wide["Any"] = wide.max(axis=1)
+    wide.columns.name = None
+    return wide.reset_index()
+
+
+def engagement_counts_by_workstream(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Return, per active Champion and workstream, the number and last date of engagements."""
+    return (
+        con.cursor()
+        .execute(
+            f"""
+        WITH log AS ({_LOG_SQL})
+        SELECT k.name_en AS country, coalesce(l.workstream_id, 'Network-wide') AS workstream,
+               count(*) AS engagements, max(l.occurred_on) AS last_engaged
+        FROM champions c JOIN countries k USING (m49) JOIN log l ON l.m49 = c.m49
+        WHERE c.status = 'active'
+        GROUP BY ALL ORDER BY country, workstream
+        """  # noqa: S608  (constant query text only)
+        )
+        .df()
+    )
+
+
+def peer_pairs(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Return each pair of Champions that had peer-learning exchanges, how often and when last."""
     return (
         con.cursor()
         .execute(
             """
-        SELECT k.name_en AS country, max(g.occurred_on) AS last_engaged, count(g.engagement_id) AS engagements
-        FROM champions c JOIN countries k USING (m49) LEFT JOIN engagements g USING (m49)
-        GROUP BY ALL ORDER BY last_engaged NULLS FIRST, country
+        SELECT a.name_en AS champion_a, b.name_en AS champion_b, count(*) AS exchanges,
+               max(g.occurred_on) AS last_exchange, bool_and(g.is_demo) AS is_demo
+        FROM engagements g
+        JOIN countries a ON a.m49 = least(g.m49, g.partner_m49)
+        JOIN countries b ON b.m49 = greatest(g.m49, g.partner_m49)
+        WHERE g.kind = 'peer_learning' AND g.partner_m49 IS NOT NULL
+        GROUP BY ALL ORDER BY last_exchange DESC, champion_a
         """
+        )
+        .df()
+    )
+
+
+def champion_timeline(con: duckdb.DuckDBPyConnection, *, iso3: str) -> pd.DataFrame:
+    """Return one Champion's engagements, newest first, with workstream, product and partner."""
+    return (
+        con.cursor()
+        .execute(
+            f"""
+        WITH log AS ({_LOG_SQL})
+        SELECT l.occurred_on, l.kind, l.workstream_id AS workstream, p.title_en AS product,
+               e.title AS meeting, pk.name_en AS partner, l.note, l.source, l.is_demo
+        FROM log l
+        JOIN countries k ON k.m49 = l.m49
+        LEFT JOIN products p ON p.product_id = l.product_id
+        LEFT JOIN events e ON e.event_id = l.event_id
+        LEFT JOIN countries pk ON pk.m49 = l.partner_m49
+        WHERE k.iso3 = ?
+        ORDER BY l.occurred_on DESC, l.engagement_id DESC
+        """,  # noqa: S608  (constant query text only)
+            [iso3],
+        )
+        .df()
+    )
+
+
+def champion_meetings(con: duckdb.DuckDBPyConnection, *, iso3: str) -> pd.DataFrame:
+    """Return the meetings a Champion's delegates registered for, with their status (no names)."""
+    return (
+        con.cursor()
+        .execute(
+            """
+        SELECT e.starts_utc, e.tz, e.title, e.workstream_id AS workstream,
+               count(*) FILTER (WHERE r.status = 'attended') AS attended,
+               count(*) FILTER (WHERE r.status <> 'cancelled') AS registered
+        FROM registrations r JOIN events e USING (event_id) JOIN countries k ON k.m49 = r.m49
+        WHERE k.iso3 = ? AND r.category = 'champion_delegate'
+        GROUP BY ALL ORDER BY e.starts_utc DESC
+        """,
+            [iso3],
+        )
+        .df()
+    )
+
+
+def champion_feedback(con: duckdb.DuckDBPyConnection, *, iso3: str) -> pd.DataFrame:
+    """Return the products a Champion commented on: when, in which language and channel."""
+    return (
+        con.cursor()
+        .execute(
+            """
+        SELECT f.received_on, p.title_en AS product, p.workstream_id AS workstream, f.lang,
+               f.channel, f.summary
+        FROM feedback f JOIN products p USING (product_id) JOIN countries k ON k.m49 = f.m49
+        WHERE k.iso3 = ?
+        ORDER BY f.received_on DESC
+        """,
+            [iso3],
+        )
+        .df()
+    )
+
+
+class EngagementIn(BaseModel):
+    """An engagement added by hand: what happened with which Champion, when, for which workstream."""
+
+    iso3: str = Field(min_length=3, max_length=3)
+    occurred_on: date
+    kind: Literal["meeting", "feedback", "hub", "bilateral", "peer_learning"]
+    workstream_id: str | None = None
+    product_id: int | None = None
+    partner_iso3: str | None = None
+    note: str | None = Field(default=None, max_length=500)
+
+    @model_validator(mode="after")
+    def _check(self) -> EngagementIn:
+        self.iso3 = self.iso3.upper()
+        self.partner_iso3 = self.partner_iso3.upper() if self.partner_iso3 else None
+        if self.occurred_on > date.today():
+            raise ValueError("the date is in the future: log engagements once they happened")
+        if self.kind == "peer_learning" and not self.partner_iso3:
+            raise ValueError("a peer-learning exchange needs the partner Champion")
+        if self.kind != "peer_learning" and self.partner_iso3:
+            raise ValueError("a partner Champion is only for peer-learning exchanges")
+        if self.partner_iso3 and self.partner_iso3 == self.iso3:
+            raise ValueError("the partner must be another Champion")
+        return self
+
+
+def _champion_m49(cur: duckdb.DuckDBPyConnection, iso3: str, what: str) -> int:
+    rows = cur.execute(
+        "SELECT c.m49 FROM champions c JOIN countries k USING (m49) WHERE k.iso3 = ?", [iso3]
+    ).fetchall()
+    if not rows:
+        raise ValueError(f"{what}: {iso3} is not a Champion.")
+    return rows[0][0]
+
+
+def add_engagement(
+    con: duckdb.DuckDBPyConnection, *, actor: User, engagement_in: EngagementIn
+) -> int:
+    """Log an engagement by hand (engagement.add; workstream leads for their workstream), audited."""
+    require(actor, "engagement.add", workstream_id=engagement_in.workstream_id)
+    with transaction(con) as cur:
+        m49 = _champion_m49(cur, engagement_in.iso3, "Champion")
+        partner = (
+            _champion_m49(cur, engagement_in.partner_iso3, "Partner")
+            if engagement_in.partner_iso3
+            else None
+        )
+        if engagement_in.product_id is not None:
+            product = cur.execute(
+                "SELECT workstream_id FROM products WHERE product_id = ?",
+                [engagement_in.product_id],
+            ).fetchall()
+            if not product:
+                raise ValueError(f"Product: no product number {engagement_in.product_id}.")
+            if engagement_in.workstream_id and product[0][0] != engagement_in.workstream_id:
+                raise ValueError(
+                    f"Product: it belongs to {product[0][0]}, not {engagement_in.workstream_id}."
+                )
+        engagement_id = cur.execute(
+            "INSERT INTO engagements (m49, occurred_on, kind, workstream_id, product_id,"
+            " partner_m49, note, source, created_by) VALUES (?, ?, ?, ?, ?, ?, ?, 'manual', ?)"
+            " RETURNING engagement_id",
+            [
+                m49,
+                engagement_in.occurred_on,
+                engagement_in.kind,
+                engagement_in.workstream_id,
+                engagement_in.product_id,
+                partner,
+                engagement_in.note,
+                actor.username,
+            ],
+        ).fetchall()[0][0]
+        audit.record(
+            cur,
+            actor=actor,
+            action="engagement.add",
+            entity="engagement",
+            entity_id=engagement_id,
+            after=engagement_in,
+        )
+    return engagement_id
+
+
+def list_workstreams(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Return workstream ids and titles (title may be unknown)."""
+    return (
+        con.cursor()
+        .execute("SELECT workstream_id, name FROM workstreams ORDER BY workstream_id")
+        .df()
+    )
+
+
+def list_products(con: duckdb.DuckDBPyConnection, *, workstream_id: str | None) -> pd.DataFrame:
+    """Return the products of a workstream (all when None), for the hand-entry form."""
+    return (
+        con.cursor()
+        .execute(
+            "SELECT product_id, title_en, workstream_id FROM products"
+            " WHERE ? IS NULL OR workstream_id = ? ORDER BY title_en",
+            [workstream_id, workstream_id],
         )
         .df()
     )

@@ -1,0 +1,135 @@
+"""The engagement log: derived from attendance and feedback, added by hand, and its views."""
+
+from datetime import date, timedelta
+
+import pytest
+from pydantic import ValidationError
+
+from core import engagement
+from core.db import transaction
+from core.permissions import PermissionDenied
+from tests.conftest import demo_user
+
+
+def _m49(con, iso3):
+    return con.execute("SELECT m49 FROM countries WHERE iso3 = ?", [iso3]).fetchone()[0]
+
+
+def _sync(con):
+    with transaction(con) as cur:
+        engagement.sync_derived_engagements(cur)
+
+
+def test_the_demo_log_holds_one_entry_per_attendance_and_per_feedback(con):
+    attended = con.execute(
+        "SELECT count(*) FROM registrations r JOIN champions USING (m49)"
+        " WHERE r.status = 'attended' AND r.category = 'champion_delegate'"
+    ).fetchone()[0]
+    feedback = con.execute("SELECT count(*) FROM feedback").fetchone()[0]
+    derived = dict(con.execute("SELECT source, count(*) FROM engagements GROUP BY 1").fetchall())
+    assert attended > 0 and feedback > 0
+    assert derived["attendance"] == attended and derived["feedback"] == feedback
+
+
+def test_attendance_and_feedback_become_log_entries_and_corrections_follow(con):
+    kenya = _m49(con, "KEN")
+    event_id = con.execute(
+        "SELECT event_id FROM events WHERE uid LIKE 'champions-technical-2021-02-26%'"
+    ).fetchone()[0]
+    reg = con.execute(
+        "INSERT INTO registrations (event_id, participant_name, email, m49, category, status)"
+        " VALUES (?, 'K', 'k@example.org', ?, 'champion_delegate', 'attended')"
+        " RETURNING registration_id",
+        [event_id, kenya],
+    ).fetchone()[0]
+    product = con.execute("SELECT min(product_id) FROM products").fetchone()[0]
+    con.execute(
+        "INSERT INTO feedback (product_id, m49, received_on, lang, channel) VALUES"
+        " (?, ?, '2021-03-10', 'fr', 'hub')",
+        [product, kenya],
+    )
+    _sync(con)
+    _sync(con)  # idempotent
+    timeline = engagement.champion_timeline(con, iso3="KEN")
+    old = timeline[timeline["occurred_on"] < "2022-01-01"]
+    assert sorted(old["kind"]) == ["hub", "meeting"]
+    assert old.set_index("kind").loc["meeting", "meeting"].startswith("Technical meeting")
+    con.execute("UPDATE registrations SET status = 'cancelled' WHERE registration_id = ?", [reg])
+    _sync(con)
+    timeline = engagement.champion_timeline(con, iso3="KEN")
+    assert list(timeline[timeline["occurred_on"] < "2022-01-01"]["kind"]) == ["hub"]
+
+
+def test_a_workstream_lead_logs_engagements_for_their_own_workstream_only(con):
+    lead = demo_user(con, "lead_cwg22")
+    day = date.today() - timedelta(days=3)
+    entry = engagement.EngagementIn(
+        iso3="ner", occurred_on=day, kind="bilateral", workstream_id="CWG-2.2", note="Call"
+    )
+    engagement.add_engagement(con, actor=lead, engagement_in=entry)
+    with pytest.raises(PermissionDenied):
+        engagement.add_engagement(
+            con, actor=lead, engagement_in=entry.model_copy(update={"workstream_id": "TW-MM"})
+        )
+    with pytest.raises(PermissionDenied):
+        engagement.add_engagement(con, actor=demo_user(con, "ec_undp"), engagement_in=entry)
+    last = engagement.last_engagement(con).set_index("iso3").loc["NER"]
+    assert last["last_engaged"].date() == day and last["days_since"] == 3
+    assert con.execute(
+        "SELECT username FROM audit_log WHERE action = 'engagement.add'"
+    ).fetchall() == [("lead_cwg22",)]
+
+
+def test_hand_entries_refuse_non_champions_and_incomplete_peer_learning(con):
+    staff = demo_user(con, "secretariat")
+    with pytest.raises(ValueError, match="Champion: USA is not a Champion"):
+        engagement.add_engagement(
+            con,
+            actor=staff,
+            engagement_in=engagement.EngagementIn(
+                iso3="USA", occurred_on=date(2025, 1, 1), kind="bilateral"
+            ),
+        )
+    with pytest.raises(ValidationError, match="needs the partner Champion"):
+        engagement.EngagementIn(iso3="KEN", occurred_on=date(2025, 1, 1), kind="peer_learning")
+    with pytest.raises(ValidationError, match="in the future"):
+        engagement.EngagementIn(
+            iso3="KEN", occurred_on=date.today() + timedelta(days=2), kind="bilateral"
+        )
+
+
+def test_peer_learning_counts_for_both_champions_and_pairs_are_unordered(con):
+    staff = demo_user(con, "secretariat")
+    before = len(engagement.peer_pairs(con))
+    for a, b in (("KEN", "GHA"), ("GHA", "KEN")):
+        engagement.add_engagement(
+            con,
+            actor=staff,
+            engagement_in=engagement.EngagementIn(
+                iso3=a, occurred_on=date(2025, 5, 5), kind="peer_learning", partner_iso3=b
+            ),
+        )
+    pairs = engagement.peer_pairs(con)
+    assert len(pairs) == before + 1
+    row = pairs[(pairs["champion_a"] == "Ghana") & (pairs["champion_b"] == "Kenya")].iloc[0]
+    assert row["exchanges"] == 2
+    heat = engagement.engagement_by_month(con, year=2025)
+    may = heat[(heat["month"] == 5)].set_index("iso3")["engagements"]
+    assert may["KEN"] == 2 and may["GHA"] == 2
+
+
+def test_views_list_every_champion_and_the_not_engaged_ones(con):
+    year = date.today().year
+    heat = engagement.engagement_by_month(con, year=year)
+    assert len(heat) == 31 * 12
+    matrix = engagement.engagement_matrix(con)
+    assert len(matrix) == 31
+    assert {"CWG-2.2", "Network-wide", "Any"} <= set(matrix.columns)
+    never = con.execute(
+        "SELECT count(*) FROM champions c WHERE m49 NOT IN (SELECT m49 FROM engagements)"
+        " AND m49 NOT IN (SELECT partner_m49 FROM engagements WHERE partner_m49 IS NOT NULL)"
+    ).fetchone()[0]
+    stale = engagement.not_engaged(con, days=90)
+    assert stale["last_engaged"].isna().sum() == never
+    assert (stale["days_since"].dropna() > 90).all()
+    assert len(engagement.not_engaged(con, days=100000)) == never
