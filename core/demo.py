@@ -85,6 +85,9 @@ def seed_demo(
         from core.demo_champions import seed_champions_demo
 
         seed_champions_demo(cur)
+        from core.demo_meetings import seed_meetings_demo
+
+        seed_meetings_demo(cur)
         from core.engagement import sync_derived_engagements
 
         sync_derived_engagements(cur)

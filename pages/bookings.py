@@ -17,7 +17,6 @@ def load_slots(db: str):
 st.title("Slot booking")
 demo_banner()
 df = load_slots(db_key())
-df["state"] = df["booking_status"].fillna("open")
 chart = (
     alt.Chart(df)
     .mark_bar()
@@ -26,7 +25,7 @@ chart = (
         x2="ends_utc:T",
         y=alt.Y("meeting:N", title=None),
         color=alt.Color("state:N", title="State"),
-        tooltip=["title", "meeting", "state", "booked_by"],
+        tooltip=["title", "meeting", "state", "held_by"],
     )
     .properties(height=200)
 )

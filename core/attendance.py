@@ -1,0 +1,329 @@
+"""Record who attended a meeting (one by one or from a Webex/Teams export) and count attendance.
+
+Attendance feeds the engagement log: every write here calls the engagement sync in the same
+transaction, so a Champion's attendance and its engagement entry appear (or vanish) together.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import duckdb
+import pandas as pd
+from pydantic import BaseModel
+
+from core import audit
+from core.db import transaction
+from core.engagement import sync_derived_engagements
+from core.permissions import User, require
+from core.registration import MAX_CSV_BYTES, ImportFailed
+
+_HEADERS = {
+    "name": "name",
+    "full name": "name",
+    "display name": "name",
+    "participant name": "name",
+    "attendee name": "name",
+    "email": "email",
+    "e-mail": "email",
+    "email address": "email",
+    "attendee email": "email",
+    "participant email": "email",
+    "join time": "join",
+    "joined": "join",
+    "first join": "join",
+    "join": "join",
+    "leave time": "leave",
+    "left": "leave",
+    "last leave": "leave",
+    "leave": "leave",
+}
+_FORMATS = (
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%d %H:%M",
+    "%m/%d/%Y %I:%M:%S %p",
+    "%m/%d/%Y %I:%M %p",
+    "%m/%d/%Y, %I:%M:%S %p",
+    "%m/%d/%y, %I:%M:%S %p",
+    "%m/%d/%Y %H:%M:%S",
+    "%m/%d/%Y %H:%M",
+    "%d.%m.%Y %H:%M:%S",
+    "%d.%m.%Y %H:%M",
+)
+
+
+class AttendanceRow(BaseModel):
+    """One person's attendance, merged over their joins and leaves (times naive UTC)."""
+
+    email: str
+    name: str
+    joined_utc: datetime
+    left_utc: datetime
+    minutes: int
+
+
+@dataclass
+class AttendanceImport:
+    """What an attendance import changed."""
+
+    marked: list[str] = field(default_factory=list)
+
+
+def parse_time(text: str, tz: str) -> datetime:
+    """Parse a time as Webex or Teams write it; a time without offset is read in zone `tz`."""
+    text = text.strip()
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        value = None
+        for fmt in _FORMATS:
+            try:
+                value = datetime.strptime(text, fmt)
+                break
+            except ValueError:
+                continue
+        if value is None:
+            raise ValueError(f"'{text}' is not a time this import understands") from None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=ZoneInfo(tz))
+    return value.astimezone(UTC).replace(tzinfo=None)
+
+
+def _decode(data: bytes) -> str:
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return data.decode("utf-16")  # Teams writes UTF-16 reports
+    return data.decode("utf-8-sig")
+
+
+def parse_attendance_csv(
+    data: bytes, *, tz: str, starts_utc: datetime, ends_utc: datetime
+) -> tuple[list[AttendanceRow], list[str]]:
+    """Parse an attendance export into one row per e-mail, with line-numbered errors."""
+    if len(data) > MAX_CSV_BYTES:
+        return [], ["The file is larger than 2 MB."]
+    try:
+        text = _decode(data)
+    except UnicodeDecodeError:
+        return [], ["The file is neither UTF-8 nor UTF-16 text."]
+    first = text.splitlines()[0] if text else ""
+    delimiter = max(",\t;", key=first.count)
+    reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
+    columns = {h: _HEADERS.get((h or "").strip().lower()) for h in reader.fieldnames or []}
+    missing = {"email", "join", "leave"} - set(columns.values())
+    if missing:
+        return [], [f"Line 1: the header lacks the column(s) {', '.join(sorted(missing))}."]
+    merged: dict[str, AttendanceRow] = {}
+    errors = []
+    window = (starts_utc - timedelta(hours=12), ends_utc + timedelta(hours=12))
+    for line, raw in enumerate(reader, start=2):
+        values = {columns[k]: (v or "").strip() for k, v in raw.items() if columns.get(k)}
+        if not any(values.values()):
+            continue
+        email = values.get("email", "").lower()
+        if "@" not in email:
+            errors.append(f"Line {line}, email: '{values.get('email', '')}' is not an e-mail.")
+            continue
+        try:
+            joined = parse_time(values.get("join", ""), tz)
+            left = parse_time(values.get("leave", ""), tz)
+        except ValueError as exc:
+            errors.append(f"Line {line}, join/leave time: {exc}.")
+            continue
+        if left < joined:
+            errors.append(f"Line {line}: the leave time is before the join time.")
+            continue
+        if not (window[0] <= joined <= window[1]):
+            errors.append(
+                f"Line {line}, join time: {joined:%Y-%m-%d %H:%M} UTC is not during this meeting "
+                "(is it the export of another meeting?)."
+            )
+            continue
+        minutes = round((left - joined).total_seconds() / 60)
+        row = merged.get(email)
+        if row is None:
+            merged[email] = AttendanceRow(
+                email=email,
+                name=values.get("name") or email,
+                joined_utc=joined,
+                left_utc=left,
+                minutes=minutes,
+            )
+        else:  # a person who dropped out and rejoined appears on several lines
+            row.joined_utc = min(row.joined_utc, joined)
+            row.left_utc = max(row.left_utc, left)
+            row.minutes += minutes
+    if not merged and not errors:
+        errors.append("The file holds no attendance lines.")
+    return list(merged.values()), errors
+
+
+def _set_attended(cur, *, actor: User, registration_id: int, status: str, row: dict) -> None:
+    cur.execute(
+        "INSERT INTO attendance VALUES (?, ?, ?, ?, ?) ON CONFLICT (registration_id) DO UPDATE SET"
+        " joined_utc = excluded.joined_utc, left_utc = excluded.left_utc,"
+        " minutes = excluded.minutes, source = excluded.source",
+        [registration_id, row["joined_utc"], row["left_utc"], row["minutes"], row["source"]],
+    )
+    if status != "attended":
+        cur.execute(
+            "UPDATE registrations SET status = 'attended', updated_at_utc = ?"
+            " WHERE registration_id = ?",
+            [audit.utcnow(), registration_id],
+        )
+    audit.record(
+        cur,
+        actor=actor,
+        action="attendance.mark",
+        entity="registration",
+        entity_id=registration_id,
+        before={"status": status},
+        after={"status": "attended", **row},
+    )
+
+
+def mark_attendance(
+    con: duckdb.DuckDBPyConnection, *, actor: User, registration_id: int, attended: bool
+) -> None:
+    """Mark one registration as attended (or undo it), keeping the engagement log in step."""
+    require(actor, "attendance.mark")
+    with transaction(con) as cur:
+        row = cur.execute(
+            "SELECT status, participant_name FROM registrations WHERE registration_id = ?",
+            [registration_id],
+        ).fetchone()
+        if row is None:
+            raise ValueError(f"Registration {registration_id} does not exist.")
+        status, name = row
+        if attended:
+            if status not in ("requested", "confirmed", "attended"):
+                raise ValueError(
+                    f"{name} is {status}: only registered participants can be marked attended."
+                )
+            _set_attended(
+                cur,
+                actor=actor,
+                registration_id=registration_id,
+                status=status,
+                row={"joined_utc": None, "left_utc": None, "minutes": None, "source": "manual"},
+            )
+            sync_derived_engagements(cur)
+            return
+        if status != "attended":
+            raise ValueError(f"{name} is not marked attended.")
+        cur.execute("DELETE FROM attendance WHERE registration_id = ?", [registration_id])
+        cur.execute(
+            "DELETE FROM engagements WHERE source_ref = ?", [f"attendance:{registration_id}"]
+        )
+        cur.execute(
+            "UPDATE registrations SET status = 'confirmed', updated_at_utc = ?"
+            " WHERE registration_id = ?",
+            [audit.utcnow(), registration_id],
+        )
+        audit.record(
+            cur,
+            actor=actor,
+            action="attendance.unmark",
+            entity="registration",
+            entity_id=registration_id,
+            before={"status": "attended"},
+            after={"status": "confirmed"},
+        )
+
+
+def import_attendance_csv(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    actor: User,
+    event_id: int,
+    data: bytes,
+    tz: str | None = None,
+) -> AttendanceImport:
+    """Mark attendance from a Webex/Teams export in one transaction, or nothing on any error."""
+    require(actor, "attendance.mark")
+    cur = con.cursor()
+    event = cur.execute(
+        "SELECT starts_utc, ends_utc, tz FROM events WHERE event_id = ?", [event_id]
+    ).fetchone()
+    if event is None:
+        raise ValueError(f"Meeting {event_id} does not exist.")
+    rows, errors = parse_attendance_csv(
+        data, tz=tz or event[2], starts_utc=event[0], ends_utc=event[1]
+    )
+    if errors:
+        raise ImportFailed(errors)
+    result = AttendanceImport()
+    with transaction(con) as cur:
+        registered = {
+            email: (rid, status)
+            for rid, email, status in cur.execute(
+                "SELECT registration_id, lower(email), status FROM registrations WHERE event_id = ?",
+                [event_id],
+            ).fetchall()
+        }
+        for row in rows:
+            found = registered.get(row.email)
+            if found is None:
+                errors.append(
+                    f"{row.name} <{row.email}> is not registered for this meeting: register them "
+                    "first, or remove their lines."
+                )
+            elif found[1] in ("cancelled", "waitlisted"):
+                errors.append(
+                    f"{row.name} <{row.email}> is {found[1]}: confirm the registration first."
+                )
+        if errors:
+            raise ImportFailed(errors)
+        for row in rows:
+            rid, status = registered[row.email]
+            _set_attended(
+                cur,
+                actor=actor,
+                registration_id=rid,
+                status=status,
+                row={
+                    "joined_utc": row.joined_utc,
+                    "left_utc": row.left_utc,
+                    "minutes": row.minutes,
+                    "source": "import",
+                },
+            )
+            result.marked.append(row.name)
+        sync_derived_engagements(cur)
+    return result
+
+
+_GROUPS = {
+    "meeting": ("e.title || ' (' || strftime(e.starts_utc, '%Y-%m-%d') || ')'", "meeting"),
+    "country": ("coalesce(k.name_en, '(no country)')", "country"),
+    "agency": ("coalesce(r.agency_id, '(not via an EC agency)')", "agency"),
+}
+
+
+def attendance_stats(
+    con: duckdb.DuckDBPyConnection, *, by: str, event_id: int | None = None
+) -> pd.DataFrame:
+    """Return registered, attended and rate per meeting, country or agency (past meetings only)."""
+    expr, label = _GROUPS[by]  # a fixed choice of expressions, never user text
+    scope = " AND e.event_id = ?" if event_id is not None else ""
+    params = [audit.utcnow()] + ([event_id] if event_id is not None else [])
+    df = (
+        con.cursor()
+        .execute(
+            f"SELECT {expr} AS {label},"  # noqa: S608
+            " count(*) FILTER (WHERE r.status IN ('requested', 'confirmed', 'attended')) AS registered,"
+            " count(*) FILTER (WHERE r.status = 'attended') AS attended,"
+            " round(avg(a.minutes)) AS avg_minutes"
+            " FROM registrations r JOIN events e USING (event_id)"
+            " LEFT JOIN countries k ON k.m49 = r.m49"
+            " LEFT JOIN attendance a USING (registration_id)"
+            " WHERE e.starts_utc < ?" + scope + " GROUP BY 1 ORDER BY 1",
+            params,
+        )
+        .df()
+    )
+    df["rate"] = (df["attended"] / df["registered"].where(df["registered"] > 0)).round(2)
+    return df
