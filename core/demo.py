@@ -88,6 +88,9 @@ def seed_demo(
         from core.demo_meetings import seed_meetings_demo
 
         seed_meetings_demo(cur)
+        from core.demo_pipeline import seed_pipeline_demo
+
+        seed_pipeline_demo(cur)
         from core.engagement import sync_derived_engagements
 
         sync_derived_engagements(cur)
