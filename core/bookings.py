@@ -353,9 +353,11 @@ def decide_booking(
                 )
                 if kind == "other" and event_status == "tentative":
                     cur.execute(
-                        "UPDATE events SET status = 'confirmed', workstream_id = ?,"
-                        " sequence = sequence + 1, updated_at_utc = ? WHERE event_id = ?",
-                        [ws, now, event_id],
+                        # Only plain columns: DuckDB refuses updates of foreign-key columns
+                        # (workstream_id) on a row other tables reference.
+                        "UPDATE events SET status = 'confirmed', sequence = sequence + 1,"
+                        " updated_at_utc = ? WHERE event_id = ?",
+                        [now, event_id],
                     )
                 new_status = "confirmed"
                 message = f"Confirmed {ws} in '{title}'; it is now in the meeting's agenda."
