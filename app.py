@@ -6,7 +6,7 @@ from core.config import ConfigError
 from core.db import DatabaseError, DatabaseLocked
 from core.permissions import ROLE_LABELS, pages_for
 from ui import context
-from ui.login import logout_button, require_login
+from ui.login import login_page, logout_button, restore_session
 
 PAGES = {
     "overview": ("pages/overview.py", "Overview", ":material/dashboard:"),
@@ -28,7 +28,13 @@ except (ConfigError, DatabaseLocked, DatabaseError) as exc:
     st.error(f"The dashboard cannot start: {exc}")
     st.stop()
 
-user = require_login()
+user = restore_session()
+if user is None:
+    # Calling st.navigation here also stops Streamlit from listing the pages/ files.
+    st.navigation(
+        [st.Page(login_page, title="Log in", url_path="login", default=True)], position="hidden"
+    ).run()
+    st.stop()
 
 with st.sidebar:
     st.markdown(

@@ -77,4 +77,5 @@ def login(at, username: str):
     at.text_input(key="login_username").input(username)
     at.text_input(key="login_password").input(DEMO_PASSWORDS[username])
     at.button(key="login_submit").click().run()
-    return at
+    # In a browser the cookie component reruns the app; AppTest runs no JavaScript.
+    return at.run()

@@ -28,7 +28,9 @@ def test_login_page_hides_demo_accounts_outside_demo_mode(app_env, monkeypatch):
     monkeypatch.setenv("ACTIONPLAN_DEMO", "0")
     at = AppTest.from_file(APP, default_timeout=30).run()
     assert not any("Demo mode" in i.value for i in at.info)
-    login(at, "admin")
+    at.text_input(key="login_username").input("admin")
+    at.text_input(key="login_password").input("admin-demo-2026")
+    at.button(key="login_submit").click().run()
     assert [e.value for e in at.error] == ["Username or password is incorrect."]
 
 

@@ -74,8 +74,8 @@ def _still_valid(user_data: dict) -> User | None:
     return user
 
 
-def require_login() -> User:
-    """Return the logged-in user, restoring from the cookie, or draw the login form and stop."""
+def restore_session() -> User | None:
+    """Return the logged-in user from this session or from a valid, unrevoked login cookie."""
     s = settings()
     con = connection()
     data = st.session_state.get(USER_KEY)
@@ -84,88 +84,87 @@ def require_login() -> User:
         if user is not None:
             return user
         _end_session()
+    if st.session_state.get("logout"):
+        return None
     token = st.context.cookies.get(s.cookie_name)
     username = auth.session_username(
         con, token, cookie_key=s.cookie_key, expiry_days=s.cookie_expiry_days, now_ts=time.time()
     )
     user = auth.get_user(con, username, demo_mode=s.demo_mode) if username else None
-    if user is not None and not st.session_state.get("logout"):
-        authenticator = _authenticator(user)
-        authenticator.login(location="unrendered")
-        if st.session_state.get("authentication_status"):
-            _start_session(user, time.time() - 1)
-            return user
-    user = _login_form()
     if user is None:
-        st.stop()
-    return user
-
-
-def _login_form() -> User | None:
-    s = settings()
-    placeholder = st.empty()
-    with placeholder.container():
-        st.title("Champions action plan")
-        st.caption(
-            "UN Network on Migration: common calendar, product pipeline, Champion engagement, meetings."
-        )
-        with st.form("login_form"):
-            username = st.text_input("Username", key="login_username", autocomplete="username")
-            password = st.text_input(
-                "Password", type="password", key="login_password", autocomplete="current-password"
-            )
-            submitted = st.form_submit_button("Log in", key="login_submit", type="primary")
-        if s.demo_mode:
-            st.info(
-                "**Demo mode.** These demo accounts exist only while demo mode is on; "
-                "the data shown is partly generated and marked *(demo)*."
-            )
-            st.dataframe(
-                pd.DataFrame(
-                    [
-                        {
-                            "username": u.username,
-                            "password": DEMO_PASSWORDS[u.username],
-                            "role": ROLE_LABELS[u.role],
-                            "bound to": u.agency_id or u.workstream_id or "",
-                        }
-                        for u in DEMO_USERS
-                    ]
-                ),
-                hide_index=True,
-                key="login_demo_users",
-            )
-    if not submitted:
         return None
-    result = auth.authenticate(
-        connection(),
-        username,
-        password,
-        now=datetime.now(UTC).replace(tzinfo=None),
-        demo_mode=s.demo_mode,
-        attempts=s.lockout_attempts,
-        minutes=s.lockout_minutes,
-    )
-    if result.user is None:
-        st.error(result.message)
+    # The cookie is valid and not revoked: let the library restore its session state from it.
+    _authenticator(user).login(location="unrendered")
+    if not st.session_state.get("authentication_status"):
         return None
-    user = result.user
-    st.session_state.update(
-        {
-            "authentication_status": True,
-            "username": user.username,
-            "name": user.name,
-            "email": user.email,
-            "roles": [user.role],
-            "logout": None,
-        }
-    )
     _start_session(user, time.time() - 1)
-    # The library signs {username, exp_date} into its cookie; core checks it against logouts.
-    # No rerun here: the cookie is set by a component that must reach the browser.
-    _authenticator(user).cookie_controller.set_cookie()
-    placeholder.empty()
     return user
+
+
+def login_page() -> None:
+    """Draw the login form; on success set the session and the cookie."""
+    s = settings()
+    st.title("Champions action plan")
+    st.caption(
+        "UN Network on Migration: common calendar, product pipeline, Champion engagement, meetings."
+    )
+    with st.form("login_form"):
+        username = st.text_input("Username", key="login_username", autocomplete="username")
+        password = st.text_input(
+            "Password", type="password", key="login_password", autocomplete="current-password"
+        )
+        submitted = st.form_submit_button("Log in", key="login_submit", type="primary")
+    if submitted:
+        result = auth.authenticate(
+            connection(),
+            username,
+            password,
+            now=datetime.now(UTC).replace(tzinfo=None),
+            demo_mode=s.demo_mode,
+            attempts=s.lockout_attempts,
+            minutes=s.lockout_minutes,
+        )
+        if result.user is None:
+            st.error(result.message)
+        else:
+            user = result.user
+            st.session_state.update(
+                {
+                    "authentication_status": True,
+                    "username": user.username,
+                    "name": user.name,
+                    "email": user.email,
+                    "roles": [user.role],
+                    "logout": None,
+                }
+            )
+            _start_session(user, time.time() - 1)
+            # The library signs {username, exp_date} into its cookie; core checks it against
+            # logouts. Its component reruns the app once the browser has stored the cookie.
+            _authenticator(user).cookie_controller.set_cookie()
+            st.success(f"Logged in as {user.name}. Opening the dashboard…")
+            st.button("Open the dashboard", key="login_continue")
+            return
+    if s.demo_mode:
+        st.info(
+            "**Demo mode.** These demo accounts exist only while demo mode is on; "
+            "the data shown is partly generated and marked *(demo)*."
+        )
+        st.dataframe(
+            pd.DataFrame(
+                [
+                    {
+                        "username": u.username,
+                        "password": DEMO_PASSWORDS[u.username],
+                        "role": ROLE_LABELS[u.role],
+                        "bound to": u.agency_id or u.workstream_id or "",
+                    }
+                    for u in DEMO_USERS
+                ]
+            ),
+            hide_index=True,
+            key="login_demo_users",
+        )
 
 
 def logout_button(user: User) -> None:

@@ -1,0 +1,137 @@
+"""Drive the dashboard in Debian's chromium: start a server, log in, wait until a page is drawn."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from core.demo import DEMO_PASSWORDS
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+READY_TIMEOUT_MS = 30_000
+
+
+def free_port() -> int:
+    """Return a free TCP port on the loopback interface."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Server:
+    """A streamlit server on a private database, stopped by `stop()`."""
+
+    def __init__(self, db_path: Path, *, env: dict[str, str] | None = None) -> None:
+        self.port = free_port()
+        self.base_url = f"http://127.0.0.1:{self.port}"
+        self.env = {
+            **os.environ,
+            "ACTIONPLAN_DB": str(db_path),
+            "ACTIONPLAN_COOKIE_KEY": secrets.token_urlsafe(40),
+            "ACTIONPLAN_DEMO": "1",
+            "ACTIONPLAN_SECRETS": str(db_path.parent / "no-secrets.toml"),
+            **(env or {}),
+        }
+        self.log = open(db_path.parent / "streamlit.log", "wb")  # noqa: SIM115 (closed in stop)
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                "app.py",
+                "--server.headless",
+                "true",
+                "--server.port",
+                str(self.port),
+                "--server.address",
+                "127.0.0.1",
+                "--browser.gatherUsageStats",
+                "false",
+                "--server.fileWatcherType",
+                "none",
+            ],
+            cwd=ROOT,
+            env=self.env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
+        self._wait_healthy()
+
+    def _wait_healthy(self, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"streamlit exited early, see {self.log.name}")
+            try:
+                with urllib.request.urlopen(f"{self.base_url}/_stcore/health", timeout=2) as resp:
+                    if resp.read() == b"ok":
+                        return
+            except OSError:
+                time.sleep(0.2)
+        raise RuntimeError("streamlit did not become healthy in time")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+        self.log.close()
+
+
+def wait_ready(page, timeout_ms: int = READY_TIMEOUT_MS) -> None:
+    """Wait until the script finished, no skeleton remains, and every chart and table is drawn."""
+    page.wait_for_function(
+        """() => {
+            const app = document.querySelector('[data-testid="stApp"]');
+            if (!app) return false;
+            if (app.getAttribute('data-test-connection-state') !== 'CONNECTED') return false;
+            if (app.getAttribute('data-test-script-state') !== 'notRunning') return false;
+            if (document.querySelector('[data-testid="stSkeleton"]')) return false;
+            // Only visible elements: charts in an inactive tab are drawn when the tab opens.
+            const shown = (el) => el.offsetParent !== null;
+            for (const c of document.querySelectorAll('[data-testid="stVegaLiteChart"]')) {
+                if (shown(c) && !c.querySelector('canvas, svg')) return false;
+            }
+            for (const d of document.querySelectorAll('[data-testid="stDataFrame"]')) {
+                if (shown(d) && !d.querySelector('canvas')) return false;
+            }
+            return true;
+        }""",
+        polling=100,
+        timeout=timeout_ms,
+    )
+
+
+def login_as(page, base_url: str, username: str, password: str | None = None) -> None:
+    """Open the dashboard and log in through the form, as a person would."""
+    page.goto(base_url)
+    wait_ready(page)
+    page.get_by_role("textbox", name="Username").fill(username)
+    page.get_by_role("textbox", name="Password").fill(password or DEMO_PASSWORDS[username])
+    page.get_by_role("button", name="Log in").click()
+    page.get_by_role("button", name="Log out").wait_for(timeout=READY_TIMEOUT_MS)
+    wait_ready(page)
+
+
+def open_page(page, base_url: str, url_path: str) -> None:
+    """Open a page by its URL path, as a bookmarked link would, and wait until it is drawn."""
+    page.goto(f"{base_url}/{url_path}")
+    wait_ready(page)
