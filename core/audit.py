@@ -52,18 +52,36 @@ def record(
 
 
 def list_audit(
-    con: duckdb.DuckDBPyConnection, *, limit: int = 500, entity: str | None = None
+    con: duckdb.DuckDBPyConnection,
+    *,
+    actor: User,
+    limit: int = 500,
+    entity: str | None = None,
+    username: str | None = None,
 ) -> pd.DataFrame:
-    """Return the newest audit entries, optionally for one kind of entity."""
-    cur = con.cursor()
-    if entity:
-        return cur.execute(
+    """Return the newest audit entries, optionally for one kind of entity or one user."""
+    from core.permissions import require
+
+    require(actor, "audit.view")
+    return (
+        con.cursor()
+        .execute(
             "SELECT at_utc, username, action, entity, entity_id, before_json, after_json"
-            " FROM audit_log WHERE entity = ? ORDER BY audit_id DESC LIMIT ?",
-            [entity, limit],
-        ).df()
-    return cur.execute(
-        "SELECT at_utc, username, action, entity, entity_id, before_json, after_json"
-        " FROM audit_log ORDER BY audit_id DESC LIMIT ?",
-        [limit],
-    ).df()
+            " FROM audit_log WHERE (? IS NULL OR entity = ?) AND (? IS NULL OR username = ?)"
+            " ORDER BY audit_id DESC LIMIT ?",
+            [entity, entity, username, username, limit],
+        )
+        .df()
+    )
+
+
+def audit_facets(con: duckdb.DuckDBPyConnection) -> tuple[list[str], list[str]]:
+    """Return the entity kinds and usernames present in the audit log (for filters)."""
+    cur = con.cursor()
+    entities = [
+        r[0] for r in cur.execute("SELECT DISTINCT entity FROM audit_log ORDER BY 1").fetchall()
+    ]
+    users = [
+        r[0] for r in cur.execute("SELECT DISTINCT username FROM audit_log ORDER BY 1").fetchall()
+    ]
+    return entities, users

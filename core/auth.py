@@ -141,6 +141,22 @@ def set_user_active(
         )
 
 
+def set_password(
+    con: duckdb.DuckDBPyConnection, *, actor: User, username: str, password: str, rounds: int = 12
+) -> None:
+    """Give an account a new password; its open sessions end."""
+    require(actor, "user.manage")
+    password_hash = hash_password(password, rounds=rounds)
+    with transaction(con) as cur:
+        if cur.execute("SELECT 1 FROM users WHERE username = ?", [username]).fetchone() is None:
+            raise ValueError(f"No user {username!r}.")
+        cur.execute(
+            "UPDATE users SET password_hash = ? WHERE username = ?", [password_hash, username]
+        )
+        _invalidate_sessions(cur, username)
+        audit.record(cur, actor=actor, action="set_password", entity="user", entity_id=username)
+
+
 def list_users(con: duckdb.DuckDBPyConnection):
     """Return every account without password hashes."""
     return (

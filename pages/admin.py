@@ -1,34 +1,172 @@
-"""Admin: users, audit log, database health."""
+"""Admin: user accounts, the audit log, backups and database health."""
+
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
 
 import altair as alt
 import pandas as pd
 import streamlit as st
+from pydantic import ValidationError
 
-from core import audit, auth
-from core.db import table_counts
-from ui.context import connection, guard
+from core import audit, auth, backup
+from core.db import DatabaseError, table_counts
+from core.permissions import ROLE_LABELS, ROLES
+from ui.context import after_write, close_connection, connection, guard, settings
 
 user = guard("admin")
 
 st.title("Administration")
-tab_users, tab_audit, tab_db = st.tabs(["Users", "Audit log", "Database"])
-with tab_users:
-    st.dataframe(auth.list_users(connection()), hide_index=True, width="stretch", key="admin_users")
-with tab_audit:
+tab_users, tab_audit, tab_db = st.tabs(["Users", "Audit log", "Backup and database"])
+
+
+def render_users() -> None:
+    con = connection()
+    users = auth.list_users(con)
+    st.dataframe(users, hide_index=True, width="stretch", key="admin_users")
+    agencies = [r for r in users["agency_id"].dropna().unique()]
+    with st.expander("Add a user", expanded=False):
+        with st.form("admin_add_user", clear_on_submit=True):
+            c1, c2 = st.columns(2)
+            username = c1.text_input(
+                "Username", key="admin_new_username", help="3-40 lowercase letters, digits, . _ -"
+            )
+            name = c2.text_input("Full name", key="admin_new_name")
+            email = c1.text_input("E-mail", key="admin_new_email")
+            role = c2.selectbox("Role", ROLES, format_func=ROLE_LABELS.get, key="admin_new_role")
+            agency = c1.text_input(
+                "Agency (EC members)", key="admin_new_agency", help="e.g. " + ", ".join(agencies)
+            )
+            workstream = c2.text_input(
+                "Workstream (workstream leads)", key="admin_new_workstream", help="e.g. CWG-2.2"
+            )
+            password = st.text_input(
+                "Initial password",
+                type="password",
+                key="admin_new_password",
+                help="At least 10 characters, at most 72 bytes.",
+            )
+            if st.form_submit_button("Create user", key="admin_create_user"):
+                try:
+                    user_in = auth.UserIn(
+                        username=username,
+                        name=name,
+                        email=email,
+                        role=role,
+                        agency_id=agency or None,
+                        workstream_id=workstream or None,
+                    )
+                    auth.create_user(con, actor=user, user_in=user_in, password=password)
+                except ValidationError as exc:
+                    for err in exc.errors():
+                        field = ".".join(str(p) for p in err["loc"]) or "user"
+                        st.error(f"{field}: {err['msg']}")
+                except (ValueError, PermissionError) as exc:
+                    st.error(str(exc))
+                else:
+                    after_write()
+                    st.success(f"User {user_in.username} created.")
+    with st.expander("Disable, enable or reset a password", expanded=False):
+        target = st.selectbox("Account", users["username"], key="admin_target_user")
+        c1, c2 = st.columns(2)
+        if c1.button("Disable account", key="admin_disable"):
+            auth.set_user_active(con, actor=user, username=target, active=False)
+            st.success(f"{target} disabled; their sessions ended.")
+        if c2.button("Enable account", key="admin_enable"):
+            auth.set_user_active(con, actor=user, username=target, active=True)
+            st.success(f"{target} enabled.")
+        new_password = st.text_input("New password", type="password", key="admin_reset_password")
+        if st.button("Set new password", key="admin_set_password"):
+            try:
+                auth.set_password(con, actor=user, username=target, password=new_password)
+            except ValueError as exc:
+                st.error(str(exc))
+            else:
+                st.success(f"Password of {target} changed; their sessions ended.")
+
+
+def render_audit() -> None:
+    con = connection()
+    entities, usernames = audit.audit_facets(con)
+    c1, c2 = st.columns(2)
+    entity = c1.selectbox("What", ["(all)", *entities], key="admin_audit_entity")
+    who = c2.selectbox("Who", ["(all)", *usernames], key="admin_audit_user")
+    log = audit.list_audit(
+        con,
+        actor=user,
+        limit=1000,
+        entity=None if entity == "(all)" else entity,
+        username=None if who == "(all)" else who,
+    )
+    st.caption(f"{len(log)} newest entries; times in UTC.")
     st.dataframe(
-        audit.list_audit(connection(), limit=200),
+        log.rename(columns={"at_utc": "at (UTC)"}),
         hide_index=True,
         width="stretch",
         key="admin_audit",
     )
-with tab_db:
-    counts = pd.DataFrame(sorted(table_counts(connection()).items()), columns=["table", "rows"])
+    st.download_button(
+        "Download as CSV",
+        log.to_csv(index=False).encode(),
+        "audit-log.csv",
+        "text/csv",
+        key="admin_audit_csv",
+    )
+
+
+def render_database() -> None:
+    con = connection()
+    counts = pd.DataFrame(sorted(table_counts(con).items()), columns=["table", "rows"])
+    st.caption(f"Database file: `{settings().db_path}`")
     chart = (
-        alt.Chart(counts)
+        alt.Chart(counts[counts["rows"] > 0])
         .mark_bar()
         .encode(
-            x=alt.X("rows:Q"), y=alt.Y("table:N", sort="-x", title=None), tooltip=["table", "rows"]
+            x=alt.X("rows:Q", title="Rows"),
+            y=alt.Y("table:N", sort="-x", title=None),
+            tooltip=["table", "rows"],
         )
     )
     st.altair_chart(chart, width="stretch")
-    st.dataframe(counts, hide_index=True, width="stretch", key="admin_tables")
+    st.subheader("Backup")
+    if st.button("Prepare a backup", key="admin_backup"):
+        with st.spinner("Copying the database…"), tempfile.TemporaryDirectory() as tmp:
+            stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+            dest = Path(tmp) / f"actionplan-backup-{stamp}.duckdb"
+            backup.backup(con, dest, actor=user)
+            st.session_state["admin_backup_file"] = (dest.name, dest.read_bytes())
+    if "admin_backup_file" in st.session_state:
+        name, data = st.session_state["admin_backup_file"]
+        st.download_button(
+            f"Download {name}", data, name, "application/octet-stream", key="admin_backup_download"
+        )
+    st.subheader("Restore")
+    st.warning(
+        "Restoring replaces every record with the backup's. Everyone's next click reloads the data."
+    )
+    upload = st.file_uploader("Backup file (.duckdb)", type=["duckdb"], key="admin_restore_file")
+    if upload is not None:
+        tmp = Path(tempfile.mkdtemp()) / "restore.duckdb"
+        tmp.write_bytes(upload.getvalue())
+        try:
+            found = backup.verify_backup(tmp)
+        except DatabaseError as exc:
+            st.error(str(exc))
+            return
+        st.write(
+            f"This backup holds {found.get('events', 0)} events, {found.get('products', 0)} products, "
+            f"{found.get('users', 0)} users."
+        )
+        if st.button("Replace the database with this backup", key="admin_restore", type="primary"):
+            close_connection()
+            backup.restore(settings().db_path, tmp, actor=user)
+            after_write()
+            st.success("Restored.")
+
+
+with tab_users:
+    render_users()
+with tab_audit:
+    render_audit()
+with tab_db:
+    render_database()
