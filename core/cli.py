@@ -127,6 +127,43 @@ def cmd_gen_secrets(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_import_ics(args: argparse.Namespace) -> int:
+    """Import an .ics file all-or-nothing, matching events by UID (run as the system)."""
+    from core.ics import ImportRefused, import_ics
+
+    try:
+        data = Path(args.file).read_bytes()
+    except OSError as exc:
+        print(f"Cannot read {args.file}: {exc.strerror}.", file=sys.stderr)
+        return 2
+    con = open_database(_db_path(args))
+    try:
+        result = import_ics(con, actor=SYSTEM, data=data, default_tz=args.tz, source=args.file)
+    except ImportRefused as exc:
+        print(f"{args.file} was not imported; the database is unchanged. {exc}", file=sys.stderr)
+        return 2
+    finally:
+        con.close()
+    print(f"Imported {args.file}: {result.summary()}.")
+    for note in result.notes:
+        print(f"note: {note}")
+    return 0
+
+
+def cmd_export_ics(args: argparse.Namespace) -> int:
+    """Write the whole calendar as an .ics file (join details only with --with-join-details)."""
+    from core.ics import export_ics
+
+    con = open_database(_db_path(args))
+    try:
+        data = export_ics(con, user=SYSTEM, include_join_details=args.with_join_details)
+    finally:
+        con.close()
+    Path(args.out).write_bytes(data)
+    print(f"Wrote {args.out} ({data.count(b'BEGIN:VEVENT')} events).")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser with every command."""
     parser = argparse.ArgumentParser(prog="python -m core", description=__doc__)
@@ -158,6 +195,18 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("restore", help=cmd_restore.__doc__)
     p.add_argument("file")
     p.set_defaults(run=cmd_restore)
+    p = sub.add_parser("import-ics", help=cmd_import_ics.__doc__)
+    p.add_argument("file")
+    p.add_argument("--tz", default="UTC", help="zone of times written without one (default UTC)")
+    p.set_defaults(run=cmd_import_ics)
+    p = sub.add_parser("export-ics", help=cmd_export_ics.__doc__)
+    p.add_argument("--out", required=True)
+    p.add_argument(
+        "--with-join-details",
+        action="store_true",
+        help="include meeting links and passwords (only for files kept among staff)",
+    )
+    p.set_defaults(run=cmd_export_ics)
     p = sub.add_parser("gen-secrets", help=cmd_gen_secrets.__doc__)
     p.add_argument("--path", default=str(DEFAULT_SECRETS))
     p.add_argument("--no-demo", action="store_true", help="write demo_mode = false")

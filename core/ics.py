@@ -8,7 +8,7 @@ from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 
 import duckdb
-from icalendar import Calendar, Event
+from icalendar import Calendar, Timezone
 from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
 from pydantic import BaseModel, ValidationError
 
@@ -100,12 +100,7 @@ def _when(name: str, utc: datetime, tz: str, all_day: bool) -> str:
 @lru_cache(maxsize=64)
 def vtimezone(tz: str) -> str:
     """Return the VTIMEZONE block of an IANA zone (built by icalendar from tzdata)."""
-    cal = Calendar()
-    cal.add_component(
-        Event.new(uid="tz", start=datetime(2020, 1, 1, tzinfo=zone(tz)), stamp=datetime(2020, 1, 1))
-    )
-    cal.add_missing_timezones()
-    block = cal.walk("VTIMEZONE")[0].to_ical().decode("utf-8")
+    block = Timezone.from_tzid(tz).to_ical().decode("utf-8")
     return block.replace("\r\n", "\n").strip("\n").replace("\n", "\r\n")
 
 
