@@ -35,6 +35,11 @@ FIELD_LABELS = {
     "ends_on": "Term end",
     "note": "Note",
     "group_name": "Group",
+    "occurred_on": "Date",
+    "kind": "Kind",
+    "workstream_id": "Workstream",
+    "product_id": "Product",
+    "partner_iso3": "Partner Champion",
 }
 
 
