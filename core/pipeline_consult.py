@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import duckdb
 import pandas as pd
@@ -240,7 +241,7 @@ def engagement_opportunities(
     now_utc = now_utc or audit.utcnow()
     cur = con.cursor()
     ids = None if product_ids is None else [int(i) for i in product_ids]
-    return cur.execute(
+    df = cur.execute(
         """
         WITH wanted AS (
             SELECT product_id, title_en, workstream_id FROM products
@@ -285,6 +286,16 @@ def engagement_opportunities(
             now_utc,
         ],
     ).df()
+    df["starts_local"] = [
+        f"{local_time(start, tz):%d %b %Y %H:%M} {tz}"
+        for start, tz in zip(df["starts_utc"], df["tz"], strict=True)
+    ]
+    return df
+
+
+def local_time(starts_utc: datetime, tz: str) -> datetime:
+    """Return a naive UTC time as a wall time in zone `tz`."""
+    return pd.Timestamp(starts_utc).to_pydatetime().replace(tzinfo=UTC).astimezone(ZoneInfo(tz))
 
 
 def default_window(today: date) -> tuple[date, date]:

@@ -1,0 +1,189 @@
+"""AppTest of the pipeline page: board, roadmap, filters, product view, edits by role."""
+
+import json
+
+import pyarrow as pa
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from core import pipeline
+from core.db import open_database
+from tests.conftest import APP, login
+
+PRACTICAL = "Practical note on reviewing national implementation plans (demo)"
+ATD_MM = "Toolkit on searching for missing migrants (demo)"
+
+
+def open_pipeline(username: str) -> AppTest:
+    at = login(AppTest.from_file(APP, default_timeout=30).run(), username)
+    at.switch_page("pages/pipeline.py").run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def markdown_text(at) -> str:
+    return "\n".join(m.value for m in at.markdown)
+
+
+def table_with(at, column: str):
+    """Return the first data frame on screen holding `column` (AppTest drops dataframe keys)."""
+    for frame in at.dataframe:
+        if column in frame.value.columns:
+            return frame.value
+    raise AssertionError(f"no table with a {column!r} column on screen")
+
+
+def product_id(db_path, title: str) -> int:
+    con = open_database(db_path)
+    try:
+        return con.execute(
+            "SELECT product_id FROM products WHERE title_en = ?", [title]
+        ).fetchone()[0]
+    finally:
+        con.close()
+
+
+def test_board_columns_show_each_stage_with_its_count(app_env):
+    at = open_pipeline("viewer")
+    text = markdown_text(at)
+    con = open_database(app_env)
+    counts = pipeline.board_counts(pipeline.list_products(con)).set_index("stage")["products"]
+    con.close()
+    for stage in pipeline.STAGES:
+        assert f"**{pipeline.STAGE_LABELS[stage]}** · {counts[stage]}" in text
+    assert f"**{PRACTICAL}**" in text
+
+
+def test_roadmap_has_planned_and_actual_bars_milestones_and_a_today_line(app_env):
+    at = open_pipeline("ec_undp")
+    charts = at.get("arrow_vega_lite_chart") or at.get("vega_lite_chart")
+    assert charts, "the roadmap chart is missing"
+    spec = json.loads(charts[0].proto.spec)
+    layers = spec["layer"]
+    marks = [
+        layer["mark"]["type"] if isinstance(layer["mark"], dict) else layer["mark"]
+        for layer in layers
+    ]
+    assert marks[:3] == ["bar", "point", "rule"]
+    frames = [pa.ipc.open_stream(ds.data.data).read_pandas() for ds in charts[0].proto.datasets]
+    values = {
+        column: set(frame[column].astype(str))
+        for frame in frames
+        for column in frame.columns
+        if column in ("plan", "milestone", "label")
+    }
+    assert values["plan"] == {"Planned", "Actual"}
+    assert values["milestone"] == {"Planned launch", "Actual launch"}
+    assert [label[:11] for label in values["label"]] == ["Today (UTC)"]
+    # The milestone table says which products are overdue or at risk.
+    table = at.table[0].value
+    assert "At risk" in set(table["Status"])
+
+
+def test_filters_narrow_the_board_and_list(app_env):
+    at = open_pipeline("secretariat")
+    at.multiselect(key="pipeline_workstream_filter").select("TW-MM").run()
+    titles = set(table_with(at, "workplan_status")["title_en"])
+    assert titles and all("(demo)" in t for t in titles)
+    assert ATD_MM in titles and PRACTICAL not in titles
+    at.toggle(key="pipeline_gap_filter").set_value(True).run()
+    listed = table_with(at, "workplan_status")
+    assert (listed[["lang_en", "lang_fr", "lang_es"]] != "Ready").any(axis=None)
+    at.multiselect(key="pipeline_workstream_filter").unselect("TW-MM")
+    at.multiselect(key="pipeline_stage_filter").select("drafting").run()
+    stages = set(table_with(at, "workplan_status")["stage_label"])
+    assert stages == {"Drafting"}
+
+
+def test_viewer_and_ec_member_see_no_editing_controls(app_env):
+    for username in ("viewer", "ec_undp"):
+        at = open_pipeline(username)
+        keys = {getattr(w, "key", None) for w in at.button} | {
+            getattr(w, "key", None) for w in at.get("form_submit_button")
+        }
+        assert "pipeline_bulk_save" not in keys and "pipeline_move_submit" not in keys, username
+        assert not at.get("data_editor"), username
+
+
+def test_a_lead_moves_their_product_into_consultation_and_the_history_shows_it(app_env):
+    at = open_pipeline("lead_cwg22")
+    pid = product_id(app_env, PRACTICAL)
+    at.selectbox(key="pipeline_product").set_value(pid).run()
+    at.selectbox(key="pipeline_move_stage").set_value("consultation")
+    at.button(key="pipeline_move_submit").click().run()
+    assert not at.exception
+    assert [s.value for s in at.success] == ["Moved to Champion consultation."]
+    history = table_with(at, "changed_by")
+    assert history.iloc[0][["changed_by", "from_stage", "to_stage"]].tolist() == [
+        "lead_cwg22",
+        "Drafting",
+        "Champion consultation",
+    ]
+    assert "**Champion consultation** ·" in markdown_text(at)
+
+
+def test_a_lead_cannot_launch_without_the_languages_and_is_told_why(app_env):
+    at = open_pipeline("lead_cwg22")
+    at.selectbox(key="pipeline_product").set_value(product_id(app_env, PRACTICAL)).run()
+    at.selectbox(key="pipeline_move_stage").set_value("launched")
+    at.button(key="pipeline_move_submit").click().run()
+    assert any("English, French, Spanish" in e.value for e in at.error)
+
+
+def test_a_lead_sees_only_their_products_in_the_bulk_editor_and_saves_a_change(app_env):
+    at = open_pipeline("lead_cwg22")
+    editor = at.get("data_editor")[0]
+    rows = editor.value
+    assert set(rows["workstream_id"]) == {"CWG-2.2"}
+    pid = product_id(app_env, PRACTICAL)
+    frame_ids = _editor_ids(at, app_env)
+    at.session_state["pipeline_bulk_editor"] = {
+        "edited_rows": {frame_ids.index(pid): {"lang_fr": "ready"}},
+        "added_rows": [],
+        "deleted_rows": [],
+    }
+    at.run()
+    at.button(key="pipeline_bulk_save").click().run()
+    assert [s.value for s in at.success] == ["Saved changes to 1 product(s)."]
+    con = open_database(app_env)
+    assert pipeline.list_languages(con, product_id=pid)["fr"] == "ready"
+    con.close()
+
+
+def _editor_ids(at, db_path) -> list[int]:
+    """Return the product ids in the bulk editor's row order (the list's order, CWG-2.2 only)."""
+    con = open_database(db_path)
+    df = pipeline.list_products(con)
+    con.close()
+    return [int(i) for i in df[df["workstream_id"] == "CWG-2.2"]["product_id"]]
+
+
+def test_recording_feedback_shows_it_on_the_product(app_env):
+    at = open_pipeline("secretariat")
+    at.selectbox(key="pipeline_product").set_value(product_id(app_env, PRACTICAL)).run()
+    at.selectbox(key="pipeline_fb_lang").set_value("es")
+    at.selectbox(key="pipeline_fb_channel").set_value("written")
+    at.text_area(key="pipeline_fb_summary").input("Please add a regional example")
+    at.button(key="pipeline_fb_submit").click().run()
+    assert not at.exception
+    assert any(s.value.startswith("Feedback from") for s in at.success)
+    feedback = table_with(at, "summary")
+    assert feedback.iloc[0][["lang", "channel", "summary"]].tolist() == [
+        "ES",
+        "Written",
+        "Please add a regional example",
+    ]
+
+
+def test_engagement_opportunities_list_upcoming_champion_events(app_env):
+    at = open_pipeline("secretariat")
+    chances = table_with(at, "event_title")
+    assert PRACTICAL in set(chances["title_en"])
+    assert set(chances["kind"]) <= {"champions_meeting", "technical_meeting", "webinar"}
+
+
+@pytest.mark.parametrize("username", ["admin", "lead_cwg22"])
+def test_the_list_offers_csv_and_excel_downloads(app_env, username):
+    at = open_pipeline(username)
+    keys = {getattr(b, "key", None) for b in at.get("download_button")}
+    assert {"pipeline_export_csv", "pipeline_export_xlsx"} <= keys
