@@ -547,3 +547,23 @@ def count_unknown_join_dates(con: duckdb.DuckDBPyConnection) -> int:
         .execute("SELECT count(*) FROM champions WHERE joined_on IS NULL")
         .fetchall()[0][0]
     )
+
+
+def growth_by_date(con: duckdb.DuckDBPyConnection, *, today: date | None = None) -> pd.DataFrame:
+    """Return one row per dated step (date, kind, countries added, running count), ending today.
+
+    The last row repeats the final count at `today` so a step line reaches the present.
+    """
+    df = growth(con)
+    steps = (
+        df.groupby(["joined_on", "date_kind", "joined"], as_index=False)
+        .agg(countries=("country", ", ".join), added=("country", "size"))
+        .sort_values("joined_on")
+        .reset_index(drop=True)
+    )
+    steps["champions_known"] = steps["added"].cumsum()
+    end = pd.Timestamp(today or date.today())
+    if len(steps) and end > steps["joined_on"].max():
+        last = steps.iloc[[-1]].assign(joined_on=end, date_kind="today", added=0, countries="")
+        steps = pd.concat([steps, last], ignore_index=True)
+    return steps

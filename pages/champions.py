@@ -45,7 +45,8 @@ def load_map(db: str):
 
 @st.cache_data(ttl=300, show_spinner=False)
 def load_growth(db: str):
-    return champions.growth(connection()), champions.count_unknown_join_dates(connection())
+    con = connection()
+    return champions.growth_by_date(con), champions.count_unknown_join_dates(con)
 
 
 @st.cache_data(ttl=300, show_spinner=False)
@@ -73,12 +74,13 @@ def render_registry() -> None:
     )
     link = can_view_page(user, "engagement")
     table = df.assign(profile=[f"/engagement?champion={iso3}" for iso3 in df["iso3"]])
-    columns = ["country", "joined", "source", "capital_tz", "local_time", "status"]
-    columns += ["co_chair_terms"] + (["profile"] if link else [])
+    columns = ["country", "joined", "local_time", "capital_tz", "status", "co_chair_terms"]
+    columns += (["profile"] if link else []) + ["source"]
     st.dataframe(
         table[columns],
         hide_index=True,
         width="stretch",
+        height=35 * len(table) + 40,
         key="champions_table",
         column_config={
             "country": "Country",
@@ -104,10 +106,16 @@ def render_registry() -> None:
         st.subheader("Focal points")
         st.caption("Contact details: visible to the Secretariat, EC members and workstream leads.")
         st.dataframe(
-            load_focal_points(db_key(), user.username),
+            load_focal_points(db_key(), user.username)[["country", "name", "title", "email"]],
             hide_index=True,
             width="stretch",
             key="champions_focal_points",
+            column_config={
+                "country": "Country",
+                "name": "Name",
+                "title": "Title",
+                "email": "E-mail",
+            },
         )
     if can(user, "champion.edit"):
         render_edit_form(df)
@@ -257,12 +265,13 @@ def render_balance() -> None:
     st.markdown(na_note)
     with st.expander(f'How the grouping "{names[grouping_id]}" is built'):
         st.text(rules[grouping_id])
-    chart_df = df.assign(group_label=df["group"])
+    order = list(df.sort_values(["champions", "group"], ascending=[False, True])["group"])
+    y = alt.Y("group:N", sort=order, title=None, axis=alt.Axis(labelLimit=260))
     bars = (
-        alt.Chart(chart_df)
+        alt.Chart(df)
         .mark_bar(color="#1a5fa8")
         .encode(
-            y=alt.Y("group_label:N", sort="-x", title=None),
+            y=y,
             x=alt.X("champions:Q", title="Champions (tick: share if spread like UN member states)"),
             tooltip=[
                 alt.Tooltip("group:N", title="Group"),
@@ -273,12 +282,13 @@ def render_balance() -> None:
         )
     )
     ticks = (
-        alt.Chart(chart_df)
+        alt.Chart(df)
         .mark_tick(color="#d62828", thickness=2)
-        .encode(y=alt.Y("group_label:N", sort="-x"), x="fair_share:Q")
+        .encode(y=y, x="fair_share:Q", tooltip=[alt.Tooltip("fair_share:Q", title="Fair share")])
     )
     st.altair_chart(
-        (bars + ticks).properties(height=max(160, 24 * len(df))),
+        (bars + ticks).properties(height=28 * len(df)),
+        height=28 * len(df) + 60,
         width="stretch",
         key="champions_balance_chart",
     )
@@ -340,7 +350,7 @@ def render_growth() -> None:
     df, unknown = load_growth(db_key())
     st.subheader("Champions over time")
     st.caption(
-        "Each point is a Champion at the date a source gives. *Joined* points carry the month of "
+        "Each point is the Champions a source dates to that month (larger: more countries). *Joined* points carry the month of "
         "joining; *named as Champion by* points are the latest date a source names the country "
         "(it joined on or before it), so the line is a lower bound of the count at each date. "
         + (
@@ -353,17 +363,24 @@ def render_growth() -> None:
         alt.Chart(df)
         .mark_line(interpolate="step-after", color="#8d99ae")
         .encode(
-            x=alt.X("joined_on:T", title="Date (month; UTC)"),
+            x=alt.X("joined_on:T", title="Date (month)"),
             y=alt.Y("champions_known:Q", title="Champions known by this date"),
         )
     )
     points = (
-        alt.Chart(df)
-        .mark_point(size=70, filled=True)
+        alt.Chart(df[df["date_kind"] != "today"])
+        .mark_point(filled=True, opacity=1)
         .encode(
             x="joined_on:T",
             y="champions_known:Q",
-            shape=alt.Shape("date_kind:N", title=None, legend=alt.Legend(orient="bottom")),
+            size=alt.Size("added:Q", legend=None, scale=alt.Scale(range=[60, 400])),
+            shape=alt.Shape(
+                "date_kind:N",
+                scale=alt.Scale(
+                    domain=["joined", "named as Champion by"], range=["circle", "diamond"]
+                ),
+                legend=alt.Legend(orient="bottom", title=None),
+            ),
             color=alt.Color(
                 "date_kind:N",
                 scale=alt.Scale(
@@ -372,8 +389,11 @@ def render_growth() -> None:
                 legend=alt.Legend(orient="bottom", title=None),
             ),
             tooltip=[
-                alt.Tooltip("country:N", title="Country"),
                 alt.Tooltip("joined:N", title="Date"),
+                alt.Tooltip("date_kind:N", title="Meaning"),
+                alt.Tooltip("added:Q", title="Countries"),
+                alt.Tooltip("countries:N", title="Who"),
+                alt.Tooltip("champions_known:Q", title="Running count"),
             ],
         )
     )

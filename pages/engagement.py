@@ -100,9 +100,11 @@ def render_heatmap() -> None:
                 alt.Tooltip("engagements:Q", title="Engagements"),
             ],
         )
-        .properties(height=18 * heat["country"].nunique())
+        .properties(height=22 * heat["country"].nunique())
     )
-    st.altair_chart(chart, width="stretch", key="engagement_heatmap")
+    st.altair_chart(
+        chart, width="stretch", height=22 * heat["country"].nunique() + 60, key="engagement_heatmap"
+    )
 
 
 def render_matrix() -> None:
@@ -204,6 +206,7 @@ def render_profile() -> None:
             hide_index=True,
             width="stretch",
             key="engagement_profile_log",
+            column_config={"occurred_on": st.column_config.DateColumn("Date", format="D MMM YYYY")},
         )
     st.markdown(f"**Meetings** ({len(meetings)})")
     st.dataframe(
@@ -211,9 +214,19 @@ def render_profile() -> None:
         hide_index=True,
         width="stretch",
         key="engagement_profile_meetings",
+        column_config={
+            "starts (UTC)": st.column_config.DatetimeColumn(format="D MMM YYYY HH:mm"),
+            "registered": "registrations (not cancelled)",
+        },
     )
     st.markdown(f"**Products commented** ({len(feedback)})")
-    st.dataframe(feedback, hide_index=True, width="stretch", key="engagement_profile_feedback")
+    st.dataframe(
+        feedback,
+        hide_index=True,
+        width="stretch",
+        key="engagement_profile_feedback",
+        column_config={"received_on": st.column_config.DateColumn("Received", format="D MMM YYYY")},
+    )
 
 
 def render_pairs() -> None:
@@ -272,7 +285,13 @@ def render_load() -> None:
                 ],
             )
         )
-        st.altair_chart(chart, width="stretch", key="engagement_load_chart")
+        rows = load["country"].nunique()
+        st.altair_chart(
+            chart.properties(height=22 * rows),
+            width="stretch",
+            height=22 * rows + 60,
+            key="engagement_load_chart",
+        )
         busy = load[load["requests"] >= cap]
         st.markdown(f"**At or over the cap ({len(busy)})**")
         st.dataframe(
