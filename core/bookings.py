@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import math
 import uuid
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import duckdb
 import pandas as pd
@@ -431,3 +432,21 @@ def backfill_booking_keys(cur: duckdb.DuckDBPyConnection) -> None:
         "INSERT INTO booking_occupancy VALUES (?, ?, ?)",
         [[event_id, u, bid] for bid, event_id, s, e in rows for u in units(s, e)],
     )
+
+
+def slot_timeline(slots: pd.DataFrame) -> pd.DataFrame:
+    """Return slots with start/end as wall-clock times in their meeting's zone on one common day,
+    so half-hour segments of meetings months apart can be compared side by side."""
+    out = slots.copy()
+    day = datetime(2000, 1, 1)
+    for column in ("starts_utc", "ends_utc"):
+        local = [
+            s.to_pydatetime().replace(tzinfo=UTC).astimezone(ZoneInfo(tz))
+            for s, tz in zip(slots[column], slots["tz"], strict=True)
+        ]
+        out[column.replace("_utc", "_local")] = [
+            day + timedelta(hours=t.hour, minutes=t.minute) for t in local
+        ]
+    out["meeting"] = out["meeting"].fillna(out["title"])
+    out["meeting"] = out["meeting"] + " · " + [f"{s:%d %b %Y}" for s in slots["starts_utc"]]
+    return out

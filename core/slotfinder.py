@@ -20,6 +20,7 @@ from pydantic import BaseModel, Field, model_validator
 from core import audit
 from core.db import transaction
 from core.permissions import User, require
+from core.timezones import abbreviation
 
 MAX_DAYS = 31
 
@@ -158,7 +159,7 @@ def local_table(
             {
                 "country": i.country,
                 "zone": i.tz,
-                "local time": f"{ls:%a %d %b %H:%M}-{le:%H:%M} {ls.tzname()}",
+                "local time": f"{ls:%a %d %b %H:%M}-{le:%H:%M} {abbreviation(ls)}",
                 "inside working hours": off == 0,
                 "off-hours minutes": off,
             }
@@ -217,7 +218,7 @@ def twin_sessions(
             {
                 "country": i.country,
                 "session": "first" if chosen == a else "second",
-                "local time": f"{ls:%a %d %b %H:%M}-{le:%H:%M} {ls.tzname()}",
+                "local time": f"{ls:%a %d %b %H:%M}-{le:%H:%M} {abbreviation(ls)}",
                 "off-hours minutes": offs[chosen][i.m49],
             }
         )

@@ -63,22 +63,30 @@ def render_slots(slots: pd.DataFrame, champions: pd.DataFrame, workstreams: list
     if slots.empty:
         st.info("No slots offered yet.")
         return
+    timeline = bookings.slot_timeline(slots)
     chart = (
-        alt.Chart(slots.assign(meeting=slots["meeting"].fillna(slots["title"])))
-        .mark_bar()
+        alt.Chart(timeline)
+        .mark_bar(cornerRadius=3)
         .encode(
-            x=alt.X("starts_utc:T", title="Start (UTC)"),
-            x2="ends_utc:T",
-            y=alt.Y("meeting:N", title=None),
+            x=alt.X(
+                "starts_local:T", title="Time in the meeting's zone", axis=alt.Axis(format="%H:%M")
+            ),
+            x2="ends_local:T",
+            y=alt.Y(
+                "meeting:N",
+                title=None,
+                sort=alt.SortField("starts_utc"),
+                axis=alt.Axis(labelLimit=320),
+            ),
             color=alt.Color("state:N", title="State"),
-            tooltip=["title", "meeting", "state", "held_by"],
+            tooltip=["title", "meeting", "tz", "state", "held_by"],
         )
-        .properties(height=220)
+        .properties(height=alt.Step(28))
     )
     st.altair_chart(chart, width="stretch")
     table = pd.DataFrame(
         {
-            "Slot": slots["title"] + slots["is_demo"].map({True: " (demo)", False: ""}),
+            "Slot": slots["title"],
             "Meeting": slots["meeting"],
             "When (meeting's zone)": slots.apply(_when, axis=1),
             "State": slots["state"],

@@ -80,7 +80,6 @@ def render_header(meeting: dict, viewer_tz: str) -> None:
         f"**Your zone:** {label(start, viewer_tz, with_date=True)}-{label(end, viewer_tz)}"
         f" ({viewer_tz})  \n"
         f"**Audience:** {AUDIENCES.get(meeting['audience'], meeting['audience'])}"
-        + (" · open to non-Champion countries" if meeting["open_to_non_champions"] else "")
     )
     capacity = "no cap" if pd.isna(meeting["capacity"]) else int(meeting["capacity"])
     st.caption(
