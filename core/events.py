@@ -90,6 +90,12 @@ class EventIn(BaseModel):
             raise ValueError("the title is empty")
         return value
 
+    @field_validator("location", "description")
+    @classmethod
+    def _strip_text(cls, value: str | None) -> str | None:
+        value = value.replace("\r\n", "\n").strip() if value else None
+        return value or None
+
     @field_validator("kind")
     @classmethod
     def _known_kind(cls, value: str) -> str:

@@ -100,8 +100,16 @@ def _when(name: str, utc: datetime, tz: str, all_day: bool) -> str:
 @lru_cache(maxsize=64)
 def vtimezone(tz: str) -> str:
     """Return the VTIMEZONE block of an IANA zone (built by icalendar from tzdata)."""
-    block = Timezone.from_tzid(tz).to_ical().decode("utf-8")
-    return block.replace("\r\n", "\n").strip("\n").replace("\n", "\r\n")
+    text = Timezone.from_tzid(tz).to_ical().decode("utf-8").replace("\r\n ", "")
+    lines = []
+    for line in text.replace("\r\n", "\n").strip("\n").split("\n"):
+        # One RDATE per line: Mozilla's ical.js (Thunderbird) reads only the first value of a
+        # comma-separated RDATE list and would miss every daylight-saving change after it.
+        if line.startswith("RDATE:"):
+            lines += [f"RDATE:{value}" for value in line[6:].split(",")]
+        else:
+            lines.append(_fold(line))
+    return "\r\n".join(lines)
 
 
 def _agenda_text(items: list[tuple], tz: str) -> str:
@@ -233,12 +241,14 @@ def export_ics(
         minutes = int(refresh.total_seconds() // 60)
         lines.append(f"REFRESH-INTERVAL;VALUE=DURATION:PT{minutes}M")
         lines.append(f"X-PUBLISHED-TTL:PT{minutes}M")
+    lines = [_fold(line) for line in lines]
     zones = sorted({r["tz"] for r in rows if not r["all_day"] and r["tz"] != "UTC"})
-    lines += [vtimezone(tz) for tz in zones]
+    lines += [vtimezone(tz) for tz in zones]  # already folded by icalendar
     for row in rows:
-        lines += _vevent(row, agenda.get(row["event_id"], []), joins.get(row["event_id"]))
+        vevent = _vevent(row, agenda.get(row["event_id"], []), joins.get(row["event_id"]))
+        lines += [_fold(line) for line in vevent]
     lines.append("END:VCALENDAR")
-    return ("\r\n".join(_fold(line) for line in lines) + "\r\n").encode("utf-8")
+    return ("\r\n".join(lines) + "\r\n").encode("utf-8")
 
 
 # Import ------------------------------------------------------------------------------------

@@ -22,7 +22,7 @@ const out = root.getAllSubcomponents("vevent").map((vevent) => {
   if (event.isRecurring()) {
     const it = event.iterator();
     for (let n = 0, next; n < 5 && (next = it.next()); n++) {
-      row.occurrences.push(iso(next));
+      row.occurrences.push(iso(event.getOccurrenceDetails(next).startDate));
     }
   }
   return row;
