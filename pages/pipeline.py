@@ -10,6 +10,7 @@ from pydantic import ValidationError
 from core import audit, pipeline
 from core import pipeline_consult as consult
 from core import pipeline_io as pio
+from core.events import EVENT_KINDS
 from core.permissions import PermissionDenied, can
 from ui.context import after_write, connection, db_key, demo_banner, guard
 
@@ -120,7 +121,7 @@ def fmt_day(value) -> str:
 
 
 def render_filters(df: pd.DataFrame, workstreams: list[str]) -> pd.DataFrame:
-    cols = st.columns([2, 3, 1.3, 1.5, 1.3])
+    cols = st.columns([2, 3, 1.3, 1.6, 1.6], vertical_alignment="bottom")
     chosen_ws = cols[0].multiselect("Workstream", workstreams, key="pipeline_workstream_filter")
     chosen_stages = cols[1].multiselect(
         "Stage",
@@ -130,7 +131,9 @@ def render_filters(df: pd.DataFrame, workstreams: list[str]) -> pd.DataFrame:
     )
     due = cols[2].selectbox("Launch due", list(DUE_WINDOWS), key="pipeline_due_filter")
     gap = cols[3].toggle("Missing a language", key="pipeline_gap_filter")
-    flagged = cols[4].toggle("Overdue or at risk", key="pipeline_flag_filter")
+    flagged = cols[4].toggle(
+        "Late or at risk", help="Overdue or at risk only", key="pipeline_flag_filter"
+    )
     shown = pipeline.filter_products(
         df,
         workstreams=chosen_ws,
@@ -259,6 +262,7 @@ def render_roadmap(df: pd.DataFrame, today: date) -> None:
         alt.layer(bar_layer, milestone_layer, today_rule, today_text)
         .resolve_scale(color="independent")
         .properties(height=max(160, 46 * len(order)))
+        .configure_legend(orient="bottom", direction="horizontal", columns=5)
     )
     st.altair_chart(chart, width="stretch", key="pipeline_roadmap_chart")
     st.caption(
@@ -267,6 +271,7 @@ def render_roadmap(df: pd.DataFrame, today: date) -> None:
         "risk. Dates are calendar days; the today line is today in UTC."
     )
     table = labels.assign(
+        product=df["title_en"].values,
         stage=df["stage_label"].values,
         planned_launch=labels["planned_launch"].map(fmt_day),
         actual_launch=labels["actual_launch"].map(fmt_day),
@@ -289,7 +294,8 @@ def _range_input(today: date) -> tuple[date, date]:
 
 def _label(row) -> str:
     title = row.title_en if len(row.title_en) <= 70 else row.title_en[:67] + "..."
-    return f"{title} · {pipeline.STAGE_LABELS[row.stage]}"
+    flag = " · OVERDUE" if row.overdue else " · AT RISK" if row.at_risk else ""
+    return f"{title} · {pipeline.STAGE_LABELS[row.stage]}{flag}"
 
 
 def render_list(
@@ -543,6 +549,8 @@ def render_detail(all_df: pd.DataFrame, champions: pd.DataFrame) -> None:
             ).set_index("Language")
         )
         st.markdown("**Stage history** (times in UTC)")
+        if detail["history"].empty:
+            st.caption("No stage change recorded in the dashboard yet.")
         history = detail["history"].assign(
             from_stage=lambda h: h["from_stage"].map(pipeline.STAGE_LABELS).fillna("(created)"),
             to_stage=lambda h: h["to_stage"].map(pipeline.STAGE_LABELS),
@@ -887,7 +895,8 @@ def render_feedback_form(row, champions: pd.DataFrame) -> None:
 def render_opportunity_table(chances: pd.DataFrame, *, key: str) -> None:
     st.dataframe(
         chances.assign(
-            window=chances["opens_on"].map(fmt_day) + " – " + chances["closes_on"].map(fmt_day)
+            window=chances["opens_on"].map(fmt_day) + " – " + chances["closes_on"].map(fmt_day),
+            kind=chances["kind"].map(EVENT_KINDS),
         ),
         column_order=[
             "title_en",

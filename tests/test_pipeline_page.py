@@ -179,7 +179,7 @@ def test_engagement_opportunities_list_upcoming_champion_events(app_env):
     at = open_pipeline("secretariat")
     chances = table_with(at, "event_title")
     assert PRACTICAL in set(chances["title_en"])
-    assert set(chances["kind"]) <= {"champions_meeting", "technical_meeting", "webinar"}
+    assert set(chances["kind"]) <= {"Champions meeting", "Technical meeting", "Webinar"}
 
 
 @pytest.mark.parametrize("username", ["admin", "lead_cwg22"])
