@@ -891,6 +891,13 @@ def set_stage_dates(
             state = _product_state(cur, product_id)
             require(actor, "product.edit", workstream_id=state["workstream_id"])
             for row in rows:
+                # The dates being replaced go into the audit log as "before".
+                old = cur.execute(
+                    "SELECT stage, planned_start, planned_end, actual_start, actual_end"
+                    " FROM product_stage_dates WHERE product_id = ? AND stage = ?",
+                    [product_id, row.stage],
+                ).fetchall()
+                before = dict(zip(StageDatesIn.model_fields, old[0], strict=True)) if old else None
                 cur.execute(
                     "INSERT INTO product_stage_dates VALUES (?, ?, ?, ?, ?, ?)"
                     " ON CONFLICT (product_id, stage) DO UPDATE SET"
@@ -911,6 +918,7 @@ def set_stage_dates(
                     action="product.dates",
                     entity="product",
                     entity_id=product_id,
+                    before=before,
                     after=row,
                 )
     except duckdb.Error as exc:
