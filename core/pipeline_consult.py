@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field, field_validator, model_validator
 
 from core import audit
 from core.db import transaction
-from core.engagement import sync_derived_engagements
+from core.engagement import consultation_load_warnings, sync_derived_engagements
 from core.permissions import User, require
 from core.pipeline import LANGS, PipelineConflict, _product_state
 
@@ -123,13 +123,10 @@ def list_feedback(con: duckdb.DuckDBPyConnection, *, product_id: int) -> pd.Data
 
 
 def load_warnings(con: duckdb.DuckDBPyConnection, *, m49s: list[int], month: date) -> list[str]:
-    """Return the per-Champion monthly request-cap warnings (empty when no cap rule exists)."""
-    from core import engagement
-
-    warn = getattr(engagement, "consultation_load_warnings", None)
-    if warn is None or not m49s:
+    """Return a warning per Champion already at the monthly request cap (issue 5's rule)."""
+    if not m49s:
         return []
-    return warn(con, m49s=m49s, month=month)
+    return consultation_load_warnings(con, m49s=list(m49s), month=month)
 
 
 def add_consultation(

@@ -182,7 +182,7 @@ def render_roadmap(df: pd.DataFrame, today: date) -> None:
     bars = bars.merge(labels[["product_id", "product"]], on="product_id")
     bars["stage_label"] = bars["stage"].map(pipeline.STAGE_LABELS)
     scale_x = alt.Scale(domain=[pd.Timestamp(start).isoformat(), pd.Timestamp(end).isoformat()])
-    y = alt.Y("product:N", sort=order, title=None, axis=alt.Axis(labelLimit=420))
+    y = alt.Y("product:N", sort=order, title=None, axis=alt.Axis(labelLimit=380))
     stage_colour = alt.Color(
         "stage_label:N",
         title="Stage",
@@ -262,7 +262,6 @@ def render_roadmap(df: pd.DataFrame, today: date) -> None:
         alt.layer(bar_layer, milestone_layer, today_rule, today_text)
         .resolve_scale(color="independent")
         .properties(height=max(160, 46 * len(order)))
-        .configure_legend(orient="bottom", direction="horizontal", columns=5)
     )
     st.altair_chart(chart, width="stretch", key="pipeline_roadmap_chart")
     st.caption(
@@ -293,9 +292,9 @@ def _range_input(today: date) -> tuple[date, date]:
 
 
 def _label(row) -> str:
-    title = row.title_en if len(row.title_en) <= 70 else row.title_en[:67] + "..."
-    flag = " · OVERDUE" if row.overdue else " · AT RISK" if row.at_risk else ""
-    return f"{title} · {pipeline.STAGE_LABELS[row.stage]}{flag}"
+    title = row.title_en if len(row.title_en) <= 50 else row.title_en[:48] + "…"
+    flag = "OVERDUE · " if row.overdue else "AT RISK · " if row.at_risk else ""
+    return f"{flag}{title} · {pipeline.STAGE_LABELS[row.stage]}"
 
 
 def render_list(

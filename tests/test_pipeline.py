@@ -375,3 +375,25 @@ def test_engagement_opportunities_are_upcoming_champion_events_near_the_window(c
     # Once launched, a product no longer needs consultation opportunities.
     con.execute("UPDATE products SET stage = 'cancelled' WHERE product_id = ?", [pid])
     assert consult.engagement_opportunities(con, now_utc=now, product_ids=[pid]).empty
+
+
+def test_asking_a_champion_already_at_the_monthly_cap_is_warned(con):
+    from core import engagement
+
+    admin = demo_user(con, "admin")
+    lead = demo_user(con, "lead_cwg22")
+    engagement.set_consultation_cap(con, actor=admin, cap=1)
+    pid = _new(con, lead)
+    kenya = con.execute("SELECT m49 FROM countries WHERE iso3 = 'KEN'").fetchone()[0]
+    month = date(2031, 5, 1)
+    assert consult.load_warnings(con, m49s=[kenya], month=month) == []
+    consult.add_consultation(
+        con,
+        actor=lead,
+        product_id=pid,
+        consultation_in=consult.ConsultationIn(
+            opens_on=date(2031, 5, 4), closes_on=date(2031, 6, 4), m49s=[kenya]
+        ),
+    )
+    warnings = consult.load_warnings(con, m49s=[kenya], month=month)
+    assert len(warnings) == 1 and warnings[0].startswith("Kenya")

@@ -187,3 +187,33 @@ def test_the_list_offers_csv_and_excel_downloads(app_env, username):
     at = open_pipeline(username)
     keys = {getattr(b, "key", None) for b in at.get("download_button")}
     assert {"pipeline_export_csv", "pipeline_export_xlsx"} <= keys
+
+
+def test_the_consultation_form_warns_at_the_monthly_cap_and_saves_only_when_confirmed(app_env):
+    from datetime import date
+
+    from core import engagement
+    from tests.conftest import demo_user
+
+    con = open_database(app_env)
+    engagement.set_consultation_cap(con, actor=demo_user(con, "admin"), cap=1)
+    kenya = con.execute("SELECT m49 FROM countries WHERE iso3 = 'KEN'").fetchone()[0]
+    con.close()
+    pid = product_id(app_env, PRACTICAL)
+    at = open_pipeline("lead_cwg22")
+    at.selectbox(key="pipeline_product").set_value(pid).run()
+
+    def submit(override: bool):
+        at.date_input(key="pipeline_consult_opens").set_value(date(2031, 5, 4))
+        at.date_input(key="pipeline_consult_closes").set_value(date(2031, 6, 4))
+        at.multiselect(key="pipeline_consult_m49s").set_value([kenya])
+        at.checkbox(key="pipeline_consult_override").set_value(override)
+        at.button(key="pipeline_consult_submit").click().run()
+
+    submit(False)  # first request in May 2031: under the cap of 1, saved
+    assert [s.value for s in at.success] == ["Consultation window opened; 1 Champion(s) asked."]
+    submit(False)  # second one in the same month: warned, nothing saved
+    assert any(w.value.startswith("Kenya already has 1 request") for w in at.warning)
+    assert table_with(at, "invited")["invited"].tolist() == [1]
+    submit(True)  # asked anyway, knowingly
+    assert table_with(at, "invited")["invited"].tolist() == [1, 1]
