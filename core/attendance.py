@@ -90,7 +90,10 @@ def parse_time(text: str, tz: str) -> datetime:
             raise ValueError(f"'{text}' is not a time this import understands") from None
     if value.tzinfo is None:
         value = value.replace(tzinfo=ZoneInfo(tz))
-    return value.astimezone(UTC).replace(tzinfo=None)
+    try:
+        return value.astimezone(UTC).replace(tzinfo=None)
+    except OverflowError:  # e.g. 0001-01-01 00:00 east of UTC falls before year 1
+        raise ValueError(f"'{text}' is out of range") from None
 
 
 def _decode(data: bytes) -> str:
@@ -111,6 +114,12 @@ def parse_attendance_csv(
         return [], ["The file is neither UTF-8 nor UTF-16 text."]
     first = text.splitlines()[0] if text else ""
     delimiter = max(",\t;", key=first.count)
+    try:  # a lone carriage return (old Mac line ends) or a huge field stops the csv module
+        probe = csv.reader(io.StringIO(text), delimiter=delimiter)
+        for _ in probe:
+            pass
+    except csv.Error as exc:
+        return [], [f"Line {probe.line_num}: not readable as CSV ({exc})."]
     reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
     columns = {h: _HEADERS.get((h or "").strip().lower()) for h in reader.fieldnames or []}
     missing = {"email", "join", "leave"} - set(columns.values())

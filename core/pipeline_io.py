@@ -126,6 +126,12 @@ def _read_rows(data: bytes) -> tuple[list[str], list[dict[str, str]]]:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise ImportFailed(["File: not UTF-8 text; save it as CSV UTF-8."]) from None
+    try:  # a lone carriage return (old Mac line ends) or a huge field stops the csv module
+        probe = csv.reader(io.StringIO(text))
+        for _ in probe:
+            pass
+    except csv.Error as exc:
+        raise ImportFailed([f"Row {probe.line_num}: not readable as CSV ({exc})."]) from None
     reader = csv.DictReader(io.StringIO(text))
     header = [h.strip() for h in (reader.fieldnames or [])]
     if not header:

@@ -494,6 +494,12 @@ def parse_registrations_csv(
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         return [], ["The file is not UTF-8 text: save it as 'CSV UTF-8' and try again."]
+    try:  # a lone carriage return (old Mac line ends) or a huge field stops the csv module
+        probe = csv.reader(io.StringIO(text))
+        for _ in probe:
+            pass
+    except csv.Error as exc:
+        return [], [f"Line {probe.line_num}: not readable as CSV ({exc})."]
     reader = csv.DictReader(io.StringIO(text))
     columns = {h: _HEADERS.get((h or "").strip().lower()) for h in reader.fieldnames or []}
     missing = {"participant_name", "email", "category"} - set(columns.values())
