@@ -216,11 +216,11 @@ def import_products_csv(
     _header, rows = _read_rows(data)
     if not rows:
         raise ImportFailed(["File: no product rows under the header."])
-    errors: list[str] = []
+    errors: list[tuple[int, str]] = []
     parsed = []
     for number, row in enumerate(rows, start=2):
         product_id, values, languages, problems = _parse_row(row)
-        errors.extend(f"Row {number}, {column}: {problem}" for column, problem in problems)
+        errors.extend((number, f"Row {number}, {column}: {p}") for column, p in problems)
         try:
             product_in = ProductIn(**values)
         except ValidationError as exc:
@@ -229,11 +229,12 @@ def import_products_csv(
                 if any(column == c for c, _ in problems):
                     continue  # already reported in the user's words
                 message = err["msg"].removeprefix("Value error, ")
-                errors.append(f"Row {number}, {column}: {message}")
+                errors.append((number, f"Row {number}, {column}: {message}"))
             continue
-        parsed.append((number, product_id, product_in, languages))
-    if errors:
-        raise ImportFailed(errors)
+        if not problems:
+            parsed.append((number, product_id, product_in, languages))
+    # The rows that read well still go through the rules (then everything is rolled back if
+    # anything failed), so one attempt lists every problem of the file.
     result = ImportResult()
     try:
         with transaction(con) as cur:
@@ -260,9 +261,9 @@ def import_products_csv(
                         )
                         result.updated.append(product_id)
                 except (ValueError, LookupError, PermissionError) as exc:
-                    errors.append(f"Row {number}, {_field_of(exc)}: {exc}")
+                    errors.append((number, f"Row {number}, {_field_of(exc)}: {exc}"))
             if errors:
-                raise ImportFailed(errors)
+                raise ImportFailed([message for _, message in sorted(errors, key=lambda e: e[0])])
     except duckdb.Error as exc:
         raise PipelineConflict(
             f"The import was refused by the database; nothing saved. ({exc})"

@@ -113,3 +113,20 @@ def test_the_export_reimports_unchanged_and_opens_in_excel(con):
     sheet = book["Products"]
     assert [c.value for c in sheet[1]][: len(pio.COLUMNS)] == pio.COLUMNS
     assert sheet.max_row == len(products) + 1
+
+
+def test_one_attempt_lists_reading_and_rule_problems_together_in_row_order(con):
+    lead = demo_user(con, "lead_cwg22")
+    before = _count(con)
+    data = (
+        HEADER + ",TW-MM,Not my workstream,brief,drafting,,,,\n"
+        ",CWG-2.2,Bad date,brief,drafting,tomorrow,,,\n"
+        ",CWG-2.2,Fine,brief,drafting,,,,\n"
+    ).encode()
+    with pytest.raises(pio.ImportFailed) as failure:
+        pio.import_products_csv(con, actor=lead, data=data)
+    assert [e.split(":")[0] for e in failure.value.errors] == [
+        "Row 2, workstream_id",
+        "Row 3, planned_launch",
+    ]
+    assert _count(con) == before
