@@ -33,7 +33,7 @@ START = datetime(2030, 3, 4, 12, 0)
 
 # Kept small so the whole file runs in well under a minute on two cores.
 RANDOM = settings(
-    max_examples=60,
+    max_examples=100,
     deadline=None,
     database=None,
     derandomize=True,
@@ -66,6 +66,19 @@ NASTY = [
     "名前 Ñandú",
     "x" * 200_000,
     "y" * 5_000,
+    # .ics values and parameters
+    "FREQ=SECONDLY",
+    "FREQ=DAILY;COUNT=100000",
+    "FREQ=WEEKLY;INTERVAL=0",
+    "FREQ=YEARLY;UNTIL=19000101",
+    "19000101T000000",
+    "20300101",
+    "DTSTART;TZID=Mars/Olympus",
+    "DTSTART;VALUE=DATE",
+    "-PT1H",
+    "P9999999D",
+    "BEGIN:VEVENT",
+    "END:VCALENDAR",
 ]
 
 
@@ -228,7 +241,9 @@ class Checker:
 
 
 def _ics_where(problem: str) -> bool:
-    return problem.startswith(("Event ", "The file", "This is not", "Two events", "The calendar"))
+    return problem.startswith(
+        ("Event ", "Line ", "The file", "This is not", "Two events", "The calendar")
+    )
 
 
 def _row_where(problem: str) -> bool:

@@ -176,13 +176,15 @@ def new_feed(con, owner: str) -> int:
     )
 
 
-def ics_file(ws: str) -> bytes:
+def ics_file(ws: str | None, uid: str | None = None) -> bytes:
     begin = START + timedelta(days=uuid.uuid4().int % 900)
+    uid = uid or f"matrix-{tag()}@example.org"
+    ws_line = f"X-ACTIONPLAN-WORKSTREAM:{ws}\r\n" if ws else ""
     return (
         "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//matrix//EN\r\nBEGIN:VEVENT\r\n"
-        f"UID:matrix-{tag()}@example.org\r\nDTSTAMP:20300101T000000Z\r\n"
+        f"UID:{uid}\r\nDTSTAMP:20300101T000000Z\r\n"
         f"DTSTART:{begin:%Y%m%dT%H%M%SZ}\r\nDTEND:{begin + timedelta(hours=1):%Y%m%dT%H%M%SZ}\r\n"
-        f"SUMMARY:Matrix import {tag()}\r\nX-ACTIONPLAN-WORKSTREAM:{ws}\r\n"
+        f"SUMMARY:Matrix import {tag()}\r\n{ws_line}"
         "END:VEVENT\r\nEND:VCALENDAR\r\n"
     ).encode()
 
@@ -321,15 +323,58 @@ def _event_rows() -> list[Write]:
                 **common,
             ),
         ]
-    rows.append(
+    other_event = lambda con, actor: {"event_id": new_event(con, OTHER_WS)}  # noqa: E731
+    rows += [
         Write(
             "events.create_event",
             variant="network",
             allowed=STAFF,
             call=lambda con, a, c: events.create_event(con, actor=a, event_in=event_in(None)),
             entity="event",
-        )
-    )
+        ),
+        Write(
+            # A lead moving another workstream's event into their own.
+            "events.update_event",
+            variant="move-in",
+            allowed=STAFF,
+            setup=other_event,
+            call=lambda con, a, c: events.update_event(
+                con, actor=a, event_id=c["event_id"], event_in=event_in(OWN_WS)
+            ),
+            entity="event",
+            before=True,
+        ),
+        Write(
+            # A file that reuses the UID of another workstream's event updates that event.
+            "ics.import_ics",
+            variant="update-other",
+            allowed=STAFF,
+            refusal=ics.ImportRefused,
+            setup=other_event,
+            call=lambda con, a, c: ics.import_ics(
+                con,
+                actor=a,
+                data=ics_file(None, uid=events.get_event(con, c["event_id"]).uid),
+            ),
+            entity="event",
+            before=True,
+        ),
+        Write(
+            # ...and claiming one's own workstream in the file does not make it one's own.
+            "ics.import_ics",
+            variant="hijack",
+            allowed=STAFF,
+            refusal=ics.ImportRefused,
+            setup=other_event,
+            call=lambda con, a, c: ics.import_ics(
+                con,
+                actor=a,
+                data=ics_file(OWN_WS, uid=events.get_event(con, c["event_id"]).uid),
+            ),
+            entity="event",
+            before=True,
+        ),
+    ]
     return rows
 
 
@@ -442,6 +487,23 @@ def _product_rows() -> list[Write]:
                 refusal=pipeline_io.ImportFailed,
                 entity="product",
                 **common,
+            ),
+            Write(
+                "pipeline_io.import_products_csv",
+                variant=f"{variant}-update",
+                allowed=allowed,
+                setup=pr_setup,
+                call=lambda con, a, c: pipeline_io.import_products_csv(
+                    con,
+                    actor=a,
+                    data=(
+                        "product_id,workstream_id,title_en,kind,stage\n"
+                        f"{c['product_id']},{c['ws']},Retitled {tag()},brief,planned\n"
+                    ).encode(),
+                ),
+                refusal=pipeline_io.ImportFailed,
+                entity="product",
+                before=True,
             ),
             Write(
                 "pipeline_consult.add_consultation",
