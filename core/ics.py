@@ -8,7 +8,8 @@ from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 
 import duckdb
-from icalendar import Calendar, Timezone
+import pandas as pd
+from icalendar import Calendar, Timezone, vDuration
 from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
 from pydantic import BaseModel, ValidationError
 
@@ -25,7 +26,6 @@ MAX_IMPORT_EVENTS = 20_000
 # Everything after this line in a DESCRIPTION was added by the export (agenda, join details);
 # an import cuts it off, so exporting and importing again changes nothing.
 EXPORT_MARKER = "\n\n[Added by the Champions action plan]\n"
-_TIME_PROPERTIES = ("DTSTART", "DTEND", "DURATION", "RRULE", "EXDATE", "RECURRENCE-ID")
 
 
 class ImportRefused(ValueError):
@@ -274,76 +274,234 @@ class _Parsed(BaseModel):
     workstream_id: str | None
 
 
-def _text(component, name: str) -> str | None:
-    value = component.get(name)
-    if value is None:
+class _Bad(ValueError):
+    """A property value that cannot be read; the message says why."""
+
+
+_UNFOLD = re.compile(r"(?:\r\n|\n|\r)[ \t]")
+_NAME = re.compile(r"[A-Za-z0-9-]+")
+_PARAM = re.compile(r';([A-Za-z0-9-]+)=((?:"[^"]*"|[^";:])*)')
+_DATE_TIME = re.compile(r"^(\d{4})(\d{2})(\d{2})(?:T(\d{2})(\d{2})(\d{2})(Z?))?$")
+_UNESCAPE = re.compile(r"\\([\\;,nN])")
+
+
+def _content_line(line: str) -> tuple[str, dict[str, str], str] | None:
+    """Split "NAME;PARAM=x:value" into its parts, or return None when it is not a content line."""
+    match = _NAME.match(line)
+    if not match:
         return None
-    if isinstance(value, list):
-        value = value[0]
-    text = str(value).replace("\r\n", "\n").strip()
+    name, pos, params = match.group(0).upper(), match.end(), {}
+    while pos < len(line) and line[pos] == ";":
+        param = _PARAM.match(line, pos)
+        if not param:
+            return None
+        params[param.group(1).upper()] = param.group(2).strip('"')
+        pos = param.end()
+    if pos >= len(line) or line[pos] != ":":
+        return None
+    return name, params, line[pos + 1 :]
+
+
+def _unescape(value: str) -> str:
+    return _UNESCAPE.sub(lambda m: "\n" if m.group(1) in "nN" else m.group(1), value)
+
+
+def _components(text: str) -> tuple[list[dict], set[str]]:
+    """Return the VEVENTs as {NAME: [(params, value)]} and the TZIDs the file defines."""
+    found, defined, stack, current = [], set(), [], None
+    for number, line in enumerate(_UNFOLD.sub("", text).splitlines(), start=1):
+        if not line.strip():
+            continue
+        parts = _content_line(line)
+        if parts is None:
+            raise ImportRefused([f"Line {number} is not an iCalendar line: '{line[:60]}'."])
+        name, params, value = parts
+        if name == "BEGIN":
+            stack.append(value.upper())
+            if stack == ["VCALENDAR", "VEVENT"]:
+                current = {}
+        elif name == "END":
+            if not stack or stack[-1] != value.upper():
+                expected = f"END:{stack[-1]}" if stack else "nothing"
+                raise ImportRefused(
+                    [
+                        f"Line {number}: END:{value} where {expected} was expected; the file is "
+                        "damaged."
+                    ]
+                )
+            if stack == ["VCALENDAR", "VEVENT"]:
+                found.append(current)
+                current = None
+            stack.pop()
+        elif stack == ["VCALENDAR", "VTIMEZONE"] and name == "TZID":
+            defined.add(value.strip('"'))
+        elif stack == ["VCALENDAR", "VEVENT"]:
+            current.setdefault(name, []).append((params, value))
+    return found, defined
+
+
+class _Zones:
+    """Resolve TZID parameters to IANA zones; zones only the file defines become UTC."""
+
+    def __init__(self, data: bytes, defined: set[str], default_tz: str, notes: list[str]):
+        self.data, self.defined, self.default_tz, self.notes = data, defined, default_tz, notes
+        self._custom: dict | None = None
+
+    def resolve(self, naive: datetime, tzid: str | None, utc: bool, where: str, name: str):
+        """Return (IANA zone, wall-clock time in it) of a parsed date-time."""
+        if utc:
+            return "UTC", naive
+        if not tzid:
+            return self.default_tz, naive
+        mapped = WINDOWS_TO_OLSON.get(tzid, tzid)
+        try:
+            zone(mapped)
+            return mapped, naive
+        except UnknownZone:
+            pass
+        if tzid not in self.defined:
+            raise _Bad(f"uses the time zone '{tzid}', which the file does not define")
+        if self._custom is None:
+            calendar = Calendar.from_ical(self.data)
+            self._custom = {str(t["TZID"]): t.to_tz() for t in calendar.walk("VTIMEZONE")}
+        instant = naive.replace(tzinfo=self._custom[tzid]).astimezone(zone("UTC"))
+        self.notes.append(
+            f"{where}: {name} uses the zone '{tzid}', which has no IANA name; its times were "
+            "converted to UTC."
+        )
+        return "UTC", instant.replace(tzinfo=None)
+
+
+def _read_when(params: dict, value: str) -> tuple[date | datetime, bool]:
+    """Parse a DATE or DATE-TIME value; return it and whether it is in UTC."""
+    match = _DATE_TIME.match(value.strip())
+    if not match:
+        raise _Bad(f"'{value[:40]}' is not a date or date-time")
+    y, mo, d, h, mi, sec, z = match.groups()
+    try:
+        if h is None:
+            return date(int(y), int(mo), int(d)), False
+        if params.get("VALUE", "").upper() == "DATE":
+            raise _Bad(f"'{value}' is marked VALUE=DATE but holds a time")
+        return datetime(int(y), int(mo), int(d), int(h), int(mi), min(int(sec), 59)), bool(z)
+    except ValueError as exc:
+        raise _Bad(f"'{value}' is not a real date ({exc})") from None
+
+
+def _first(props: dict, name: str) -> tuple[dict, str] | None:
+    values = props.get(name)
+    return values[0] if values else None
+
+
+def _text_of(props: dict, name: str) -> str | None:
+    found = _first(props, name)
+    if found is None:
+        return None
+    text = _unescape(found[1]).replace("\r\n", "\n").strip()
     return text or None
 
 
-def _zone_of(prop, where: str, name: str, notes: list[str], default_tz: str) -> str:
-    """Return the IANA zone of a DTSTART-like property (Windows names mapped)."""
-    value = prop.dt
-    if isinstance(value, date) and not isinstance(value, datetime):
-        return "UTC"
-    if value.tzinfo is None:
-        return default_tz
-    key = getattr(value.tzinfo, "key", None)
-    if key:
-        return key
-    tzid = prop.params.get("TZID")
-    if tzid:
-        tzid = str(tzid).strip('"')
-        mapped = WINDOWS_TO_OLSON.get(tzid)
-        if mapped:
-            return mapped
+def _instant(props_value, zones: _Zones, tz: str, where: str, name: str) -> datetime:
+    """Return the wall-clock time, in zone `tz`, of one DTEND/EXDATE/RECURRENCE-ID value."""
+    params, value = props_value
+    when, utc = _read_when(params, value)
+    if not isinstance(when, datetime):
+        return datetime.combine(when, time())
+    their_tz, local = zones.resolve(when, params.get("TZID"), utc, where, name)
+    if their_tz == tz:
+        return local
+    return to_local(to_utc(local, their_tz), tz).replace(tzinfo=None)
+
+
+def _parse_event(props: dict, n: int, zones: _Zones) -> tuple[_Parsed, datetime | None]:
+    """Read one VEVENT; raise _Bad naming the property at fault."""
+    title = _text_of(props, "SUMMARY") or "(no title)"
+    uid = _text_of(props, "UID")
+    where = f"Event {n} ('{title[:80]}'" + (f", UID {uid[:60]})" if uid else ")")
+    start_prop = _first(props, "DTSTART")
+    if start_prop is None:
+        raise _Bad(f"{where}: DTSTART is missing, so the event has no date.")
+    try:
+        start, utc = _read_when(*start_prop)
+    except _Bad as exc:
+        raise _Bad(f"{where}: DTSTART cannot be read ({exc}).") from None
+    all_day = not isinstance(start, datetime)
+    if all_day:
+        tz = _text_of(props, "X-ACTIONPLAN-TZ") or "UTC"
+        start_local = datetime.combine(start, time())
+    else:
         try:
-            zone(tzid)
-            return tzid
-        except UnknownZone:
-            notes.append(
-                f"{where}: {name} uses the zone '{tzid}', which has no IANA name; its times "
-                "were converted to UTC."
-            )
-    return "UTC"
-
-
-def _local(prop, tz: str) -> datetime:
-    """Return the wall-clock time of a date/date-time property in zone `tz` (naive)."""
-    value = prop.dt
-    if not isinstance(value, datetime):
-        return datetime.combine(value, time())
-    if value.tzinfo is None:
-        return value
-    key = getattr(value.tzinfo, "key", None)
-    if key is None:
-        # A zone built from the file's VTIMEZONE (Outlook): keep the written wall-clock time
-        # when its name maps to `tz`, so a series keeps its local time across clock changes.
-        tzid = str(prop.params.get("TZID", "")).strip('"')
-        if WINDOWS_TO_OLSON.get(tzid, tzid) == tz:
-            return value.replace(tzinfo=None)
-    elif key == tz:
-        return value.replace(tzinfo=None)
-    return value.astimezone(zone(tz)).replace(tzinfo=None)
-
-
-def _exdates(component, tz: str, all_day: bool) -> list[datetime]:
-    """Return the EXDATE instants as naive UTC (all-day ones at midnight)."""
-    raw = component.get("EXDATE")
-    if raw is None:
-        return []
-    out = []
-    for item in raw if isinstance(raw, list) else [raw]:
-        for value in item.dts:
-            if all_day or not isinstance(value.dt, datetime):
-                day = value.dt.date() if isinstance(value.dt, datetime) else value.dt
-                out.append(datetime.combine(day, time()))
-            else:
-                out.append(to_utc(_local(value, tz), tz))
-    return out
+            tz, start_local = zones.resolve(start, start_prop[0].get("TZID"), utc, where, "DTSTART")
+        except _Bad as exc:
+            raise _Bad(f"{where}: DTSTART {exc}.") from None
+    if not uid:
+        seed = f"{start_prop[1]}|{title}"
+        uid = "import-" + hashlib.sha256(seed.encode()).hexdigest()[:24]
+    if _first(props, "DTEND") is not None:
+        try:
+            end_when, _ = _read_when(*_first(props, "DTEND"))
+            if all_day != (not isinstance(end_when, datetime)):
+                raise _Bad("DTSTART and DTEND mix a date and a date-time")
+            end_local = _instant(_first(props, "DTEND"), zones, tz, where, "DTEND")
+        except _Bad as exc:
+            raise _Bad(f"{where}: DTEND cannot be read ({exc}).") from None
+    elif _first(props, "DURATION") is not None:
+        try:
+            end_local = start_local + vDuration.from_ical(_first(props, "DURATION")[1].strip())
+        except ValueError as exc:
+            raise _Bad(f"{where}: DURATION cannot be read ({exc}).") from None
+    elif all_day:
+        end_local = start_local + timedelta(days=1)
+    else:
+        raise _Bad(f"{where}: has neither DTEND nor DURATION, so it has no end.")
+    if end_local <= start_local:
+        raise _Bad(
+            f"{where}: DTEND ({end_local:%Y-%m-%d %H:%M}) is not after DTSTART "
+            f"({start_local:%Y-%m-%d %H:%M}): the event ends before it starts."
+        )
+    rrule = None
+    if _first(props, "RRULE") is not None:
+        try:
+            rrule = check_rrule(_first(props, "RRULE")[1])
+        except ValueError as exc:
+            raise _Bad(f"{where}: RRULE: {exc}.") from None
+    exdates = []
+    for params, value in props.get("EXDATE", []):
+        for part in value.split(","):
+            try:
+                local = _instant((params, part), zones, tz, where, "EXDATE")
+            except _Bad as exc:
+                raise _Bad(f"{where}: EXDATE cannot be read ({exc}).") from None
+            exdates.append(local if all_day else to_utc(local, tz))
+    recurrence_id = None
+    if _first(props, "RECURRENCE-ID") is not None:
+        try:
+            local = _instant(_first(props, "RECURRENCE-ID"), zones, tz, where, "RECURRENCE-ID")
+        except _Bad as exc:
+            raise _Bad(f"{where}: RECURRENCE-ID cannot be read ({exc}).") from None
+        recurrence_id = local if all_day else to_utc(local, tz)
+    description = _text_of(props, "DESCRIPTION")
+    if description and EXPORT_MARKER.strip("\n") in description:
+        description = description.split(EXPORT_MARKER.strip("\n"))[0].rstrip("\n") or None
+    status = (_text_of(props, "STATUS") or "confirmed").lower()
+    parsed = _Parsed.model_construct(
+        uid=uid,
+        where=where,
+        title=title,
+        tz=tz,
+        start_local=start_local,
+        end_local=end_local,
+        all_day=all_day,
+        location=_text_of(props, "LOCATION"),
+        description=description,
+        rrule=rrule,
+        exdates=exdates,
+        status=status if status in ev.STATUSES else "confirmed",
+        kind=_text_of(props, "X-ACTIONPLAN-KIND"),
+        audience=_text_of(props, "X-ACTIONPLAN-AUDIENCE"),
+        workstream_id=_text_of(props, "X-ACTIONPLAN-WORKSTREAM"),
+    )
+    return parsed, recurrence_id
 
 
 def _precheck(data: bytes) -> str:
@@ -389,105 +547,45 @@ def _precheck(data: bytes) -> str:
 
 
 def parse_ics(data: bytes, *, default_tz: str = "UTC") -> tuple[list[_Parsed], list[str]]:
-    """Read the events of an .ics file; return them with notes, or raise ImportRefused."""
-    _precheck(data)
-    try:
-        calendar = Calendar.from_ical(data)
-    except ValueError as exc:
-        raise ImportRefused([f"The file cannot be read as a calendar: {str(exc)[:200]}"]) from None
-    problems: list[str] = []
+    """Read the events of an .ics file; return them with notes, or raise ImportRefused.
+
+    A small reader of its own (not icalendar's) keeps 10,000 events within the time budget;
+    zones that only the file defines are still resolved through icalendar.
+    """
+    text = _precheck(data)
+    found, defined = _components(text)
     notes: list[str] = []
+    zones = _Zones(data, defined, default_tz, notes)
+    problems: list[str] = []
     parsed: list[_Parsed] = []
-    overrides = []
-    for n, component in enumerate(calendar.walk("VEVENT"), start=1):
-        title = _text(component, "SUMMARY") or "(no title)"
-        uid = _text(component, "UID")
-        where = f"Event {n} ('{title[:80]}'" + (f", UID {uid[:60]})" if uid else ")")
-        broken = [(p, m) for p, m in component.errors if p in _TIME_PROPERTIES]
-        if broken:
-            problems += [f"{where}: {p} cannot be read ({m})." for p, m in broken]
+    overrides: list[tuple[_Parsed, datetime]] = []
+    for n, props in enumerate(found, start=1):
+        try:
+            record, recurrence_id = _parse_event(props, n, zones)
+        except _Bad as exc:
+            problems.append(str(exc))
             continue
-        start_prop = component.get("DTSTART")
-        if start_prop is None:
-            problems.append(f"{where}: DTSTART is missing, so the event has no date.")
-            continue
-        if not uid:
-            seed = f"{start_prop.to_ical().decode()}|{title}"
-            uid = "import-" + hashlib.sha256(seed.encode()).hexdigest()[:24]
-        all_day = not isinstance(start_prop.dt, datetime)
-        tz = _zone_of(start_prop, where, "DTSTART", notes, default_tz)
-        start_local = _local(start_prop, tz)
-        end_prop = component.get("DTEND")
-        if end_prop is not None:
-            if all_day != (not isinstance(end_prop.dt, datetime)):
-                problems.append(f"{where}: DTSTART and DTEND mix a date and a date-time.")
-                continue
-            end_local = _local(end_prop, tz)
-        elif component.get("DURATION") is not None:
-            end_local = start_local + component["DURATION"].dt
-        elif all_day:
-            end_local = start_local + timedelta(days=1)
-        else:
-            problems.append(f"{where}: has neither DTEND nor DURATION, so it has no end.")
-            continue
-        if end_local <= start_local:
-            problems.append(
-                f"{where}: DTEND ({end_local:%Y-%m-%d %H:%M}) is not after DTSTART "
-                f"({start_local:%Y-%m-%d %H:%M}): the event ends before it starts."
-            )
-            continue
-        rrule = None
-        if component.get("RRULE") is not None:
-            rule = component["RRULE"]
-            rule = rule[0] if isinstance(rule, list) else rule
-            try:
-                rrule = check_rrule(rule.to_ical().decode())
-            except ValueError as exc:
-                problems.append(f"{where}: RRULE: {exc}.")
-                continue
-        description = _text(component, "DESCRIPTION")
-        if description and EXPORT_MARKER.strip("\n") in description:
-            description = description.split(EXPORT_MARKER.strip("\n"))[0].rstrip("\n") or None
-        status = (_text(component, "STATUS") or "confirmed").lower()
-        record = _Parsed(
-            uid=uid,
-            where=where,
-            title=title,
-            tz=(_text(component, "X-ACTIONPLAN-TZ") or tz) if all_day else tz,
-            start_local=start_local,
-            end_local=end_local,
-            all_day=all_day,
-            location=_text(component, "LOCATION"),
-            description=description,
-            rrule=rrule,
-            exdates=_exdates(component, tz, all_day),
-            status=status if status in ev.STATUSES else "confirmed",
-            kind=_text(component, "X-ACTIONPLAN-KIND"),
-            audience=_text(component, "X-ACTIONPLAN-AUDIENCE"),
-            workstream_id=_text(component, "X-ACTIONPLAN-WORKSTREAM"),
-        )
-        if component.get("RECURRENCE-ID") is not None:
-            overrides.append((record, component["RECURRENCE-ID"]))
+        if recurrence_id is not None:
+            overrides.append((record, recurrence_id))
         else:
             parsed.append(record)
-    _apply_overrides(parsed, overrides, notes)
     if problems:
         raise ImportRefused(problems)
+    _apply_overrides(parsed, overrides, notes)
     uids = [p.uid for p in parsed]
     if len(uids) != len(set(uids)):
-        dup = next(u for u in uids if uids.count(u) > 1)
+        seen: set[str] = set()
+        dup = next(u for u in uids if u in seen or seen.add(u))
         raise ImportRefused([f"Two events in the file share the UID {dup[:60]}."])
     return parsed, notes
 
 
-def _apply_overrides(parsed: list[_Parsed], overrides: list, notes: list[str]) -> None:
+def _apply_overrides(
+    parsed: list[_Parsed], overrides: list[tuple[_Parsed, datetime]], notes: list[str]
+) -> None:
     """Turn each changed occurrence into an exception of its series plus an event of its own."""
     masters = {p.uid: p for p in parsed}
-    for record, rid_prop in overrides:
-        if isinstance(rid_prop.dt, datetime):
-            rid_utc = to_utc(_local(rid_prop, record.tz), record.tz)
-        else:
-            rid_utc = datetime.combine(rid_prop.dt, time())
+    for record, rid_utc in overrides:
         master = masters.get(record.uid)
         if master is not None:
             master.exdates = sorted(set(master.exdates) | {rid_utc})
@@ -518,22 +616,43 @@ def _event_in(parsed: _Parsed, existing: ev.Event | None, actor: User) -> ev.Eve
         exdates=parsed.exdates,
         capacity=existing.capacity if existing else None,
         open_to_non_champions=existing.open_to_non_champions if existing else False,
-        invitees=existing.invitees if existing else [],
-        product_ids=existing.product_ids if existing else [],
     )
+
+
+_STORED = (
+    "event_id, uid, title, kind, audience, workstream_id, starts_utc, ends_utc, tz, all_day,"
+    " location, description, rrule, exdates, status, sequence, capacity, open_to_non_champions,"
+    " is_demo, source, updated_at_utc"
+)
+
+
+def _existing(cur: duckdb.DuckDBPyConnection, uids: list[str]) -> dict[str, ev.Event]:
+    """Return the stored events with these UIDs, read in one query."""
+    cur.register("import_uids", pd.DataFrame({"uid": pd.Series(uids, dtype=object)}))
+    try:
+        frame = cur.execute(
+            f"SELECT {_STORED} FROM events JOIN import_uids USING (uid)"  # noqa: S608
+        ).df()
+    finally:
+        cur.unregister("import_uids")
+    out = {}
+    for row in frame.astype(object).where(frame.notna(), None).to_dict("records"):
+        for key in ("starts_utc", "ends_utc", "updated_at_utc"):
+            row[key] = row[key].to_pydatetime()
+        out[row["uid"]] = ev.Event(**row)
+    return out
 
 
 def _plan(
     cur: duckdb.DuckDBPyConnection, actor: User, parsed: list[_Parsed]
-) -> tuple[list[tuple[ImportRow, ev.EventIn]], list[str]]:
-    existing_ids = dict(cur.execute("SELECT uid, event_id FROM events").fetchall())
+) -> tuple[list[tuple[ImportRow, ev.EventIn, ev.Event | None]], list[str]]:
+    existing = _existing(cur, [p.uid for p in parsed])
     workstreams = {r[0] for r in cur.execute("SELECT workstream_id FROM workstreams").fetchall()}
     problems, plan = [], []
     for p in parsed:
-        event_id = existing_ids.get(p.uid)
-        existing = ev._read_event(cur, event_id) if event_id is not None else None
+        before = existing.get(p.uid)
         try:
-            event_in = _event_in(p, existing, actor)
+            event_in = _event_in(p, before, actor)
         except ValidationError as exc:
             problems += ev.explain(exc, where=p.where)
             continue
@@ -543,23 +662,29 @@ def _plan(
                 "known workstream."
             )
             continue
-        scopes = {event_in.workstream_id} | ({existing.workstream_id} if existing else set())
+        scopes = {event_in.workstream_id} | ({before.workstream_id} if before else set())
         if not all(can(actor, "event.edit", workstream_id=s) for s in scopes):
             scope = event_in.workstream_id or "network-wide events"
             problems.append(f"{p.where}: you may not add or change events of {scope}.")
             continue
-        if existing is None:
+        if before is None:
             action = "create"
         else:
-            same = ev._comparable(existing) == ev._row_values(event_in)
+            same = ev._comparable(before) == ev._row_values(event_in)
             action = "unchanged" if same else "update"
         when = (
             f"{event_in.start_local:%Y-%m-%d}"
             if event_in.all_day
             else f"{event_in.start_local:%Y-%m-%d %H:%M} {event_in.tz}"
         )
-        row = ImportRow(uid=p.uid, title=p.title, when=when, action=action, event_id=event_id)
-        plan.append((row, event_in))
+        row = ImportRow(
+            uid=p.uid,
+            title=p.title,
+            when=when,
+            action=action,
+            event_id=before.event_id if before else None,
+        )
+        plan.append((row, event_in, before))
     return plan, problems
 
 
@@ -571,7 +696,114 @@ def preview_import(
     plan, problems = _plan(con.cursor(), actor, parsed)
     if problems:
         raise ImportRefused(problems)
-    return ImportResult(rows=[row for row, _ in plan], notes=notes)
+    return ImportResult(rows=[row for row, _, _ in plan], notes=notes)
+
+
+_INSERT_COLUMNS = (
+    "uid, title, kind, audience, workstream_id, starts_utc, ends_utc, tz, all_day, location,"
+    " description, rrule, exdates, status, sequence, capacity, open_to_non_champions, source,"
+    " is_demo, created_by, updated_at_utc"
+)
+
+
+def _write_plan(cur: duckdb.DuckDBPyConnection, actor: User, plan: list, source: str) -> None:
+    """Insert and update in bulk (one statement each), with one audit entry per event."""
+    now = ev.audit.utcnow()
+    creates = [(row, e) for row, e, _ in plan if row.action == "create"]
+    updates = [(row, e, b) for row, e, b in plan if row.action == "update"]
+    audits = []
+    if creates:
+        records = []
+        for _row, event_in in creates:
+            values = ev._row_values(event_in)
+            records.append(
+                {
+                    "uid": event_in.uid,
+                    **values,
+                    "sequence": 0,
+                    "source": source,
+                    "is_demo": False,
+                    "created_by": actor.username,
+                    "updated_at_utc": now,
+                }
+            )
+        frame = pd.DataFrame.from_records(
+            records, columns=[c.strip() for c in _INSERT_COLUMNS.split(",")]
+        )
+        cur.register("import_new", frame.astype(object))
+        try:
+            cur.execute(
+                f"INSERT INTO events ({_INSERT_COLUMNS}) SELECT uid, title, kind, audience,"  # noqa: S608
+                " workstream_id::VARCHAR, starts_utc::TIMESTAMP, ends_utc::TIMESTAMP, tz,"
+                " all_day::BOOLEAN, location::VARCHAR, description::VARCHAR, rrule::VARCHAR,"
+                " exdates::VARCHAR, status, sequence::INTEGER, capacity::INTEGER,"
+                " open_to_non_champions::BOOLEAN, source, is_demo::BOOLEAN, created_by,"
+                " updated_at_utc::TIMESTAMP FROM import_new"
+            )
+            ids = dict(
+                cur.execute(
+                    "SELECT uid, event_id FROM events JOIN import_new USING (uid)"
+                ).fetchall()
+            )
+        finally:
+            cur.unregister("import_new")
+        for (row, _), record in zip(creates, records, strict=True):
+            row.event_id = ids[row.uid]
+            audits.append(("create", row.event_id, None, record))
+    moved = [(row, e, b) for row, e, b in updates if e.workstream_id != b.workstream_id]
+    for row, event_in, before in moved:
+        ev._move_workstream(cur, row.event_id, before.title, event_in.workstream_id)
+    if updates:
+        records = []
+        for row, event_in, before in updates:
+            values = ev._row_values(event_in)
+            old = ev._comparable(before)
+            changed = [k for k in values if values[k] != old[k]]
+            audits.append(
+                (
+                    "update",
+                    row.event_id,
+                    {k: old[k] for k in changed},
+                    {k: values[k] for k in changed},
+                )
+            )
+            records.append({"event_id": row.event_id, **values, "updated_at_utc": now})
+        cur.register("import_changed", pd.DataFrame.from_records(records).astype(object))
+        try:
+            cur.execute(
+                "UPDATE events SET title = u.title, kind = u.kind, audience = u.audience,"
+                " starts_utc = u.starts_utc::TIMESTAMP, ends_utc = u.ends_utc::TIMESTAMP,"
+                " tz = u.tz, all_day = u.all_day::BOOLEAN, location = u.location::VARCHAR,"
+                " description = u.description::VARCHAR, rrule = u.rrule::VARCHAR,"
+                " exdates = u.exdates::VARCHAR, status = u.status,"
+                " capacity = u.capacity::INTEGER,"
+                " open_to_non_champions = u.open_to_non_champions::BOOLEAN,"
+                " sequence = events.sequence + 1, updated_at_utc = u.updated_at_utc::TIMESTAMP"
+                " FROM import_changed u WHERE events.event_id = u.event_id::INTEGER"
+            )
+        finally:
+            cur.unregister("import_changed")
+    if audits:
+        frame = pd.DataFrame(
+            {
+                "at_utc": now,
+                "username": actor.username,
+                "action": [a[0] for a in audits],
+                "entity": "event",
+                "entity_id": [str(a[1]) for a in audits],
+                "before_json": [ev.audit._to_json(a[2]) for a in audits],
+                "after_json": [ev.audit._to_json(a[3]) for a in audits],
+            }
+        )
+        cur.register("import_audit", frame.astype(object))
+        try:
+            cur.execute(
+                "INSERT INTO audit_log (at_utc, username, action, entity, entity_id, before_json,"
+                " after_json) SELECT at_utc::TIMESTAMP, username, action, entity, entity_id,"
+                " before_json::VARCHAR, after_json::VARCHAR FROM import_audit"
+            )
+        finally:
+            cur.unregister("import_audit")
 
 
 def import_ics(
@@ -589,15 +821,7 @@ def import_ics(
             plan, problems = _plan(cur, actor, parsed)
             if problems:
                 raise ImportRefused(problems)
-            for row, event_in in plan:
-                if row.action == "create":
-                    row.event_id = ev.insert_event(
-                        cur, actor=actor, event_in=event_in, source=source
-                    )
-                elif row.action == "update":
-                    ev.apply_update(
-                        cur, actor=actor, event_id=row.event_id, event_in=event_in, keep_links=True
-                    )
+            _write_plan(cur, actor, plan, source)
     except (duckdb.ConstraintException, duckdb.TransactionException) as exc:
         raise ImportRefused(
             [
@@ -609,7 +833,7 @@ def import_ics(
         if isinstance(exc, ImportRefused):
             raise
         raise ImportRefused([str(exc)]) from None
-    return ImportResult(rows=[row for row, _ in plan], notes=notes)
+    return ImportResult(rows=[row for row, _, _ in plan], notes=notes)
 
 
 def exdates_text(values: list[datetime]) -> str | None:
