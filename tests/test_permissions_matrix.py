@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 import inspect
 import pkgutil
+import re
 import shutil
 import tempfile
 import uuid
@@ -32,6 +33,7 @@ from core import (
     feeds,
     ics,
     meetings,
+    permissions,
     pipeline,
     pipeline_consult,
     pipeline_io,
@@ -712,6 +714,10 @@ def _restore_setup(con, actor) -> dict:
 
 
 TMP_ROOT = None  # set by the module fixture (a pytest temporary folder)
+REAL_CAN = permissions.can
+ACTIONS_CHECKED: set[str] = set()  # permission actions the matrix's calls asked about
+# Actions that guard what a role may see, not a write (the page tests cover them).
+VIEW_ACTIONS = {"contacts.view", "join_details.view", "office_support.view_all", "audit.view"}
 
 
 def _other_rows() -> list[Write]:
@@ -1046,9 +1052,20 @@ def matrix_con(demo_template):
     path = TMP_ROOT / "matrix.duckdb"
     shutil.copyfile(demo_template, path)
     con = open_database(path)
-    yield con
-    con.close()
-    shutil.rmtree(TMP_ROOT, ignore_errors=True)
+    real_can = REAL_CAN
+
+    def recording_can(user, action, **scope):
+        ACTIONS_CHECKED.add(action)
+        return real_can(user, action, **scope)
+
+    # `require` looks `can` up in its module on every call, so this sees every checked action.
+    permissions.can = recording_can
+    try:
+        yield con
+    finally:
+        permissions.can = real_can
+        con.close()
+        shutil.rmtree(TMP_ROOT, ignore_errors=True)
 
 
 def _cases() -> list:
@@ -1103,3 +1120,13 @@ def test_every_role_is_refused_somewhere_and_allowed_somewhere():
         assert any(username in row.allowed for row in WRITES), username
         if username != "admin":
             assert any(username not in row.allowed for row in WRITES), username
+
+
+def test_every_write_action_was_checked():
+    """Each action of the `can` rules (except the view-only ones) guards a call in the matrix."""
+    if not ACTIONS_CHECKED:
+        pytest.skip("runs after the matrix in the same session")
+    rules = set(re.findall(r'^\s+"([a-z_]+(?:\.[a-z_]+)?)":', inspect.getsource(REAL_CAN), re.M))
+    assert "event.edit" in rules and "backup" in rules  # the pattern still reads the rules
+    unchecked = sorted(rules - VIEW_ACTIONS - ACTIONS_CHECKED)
+    assert not unchecked, f"Permission actions no write in the matrix checks: {unchecked}"
