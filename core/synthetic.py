@@ -31,6 +31,7 @@ EVENTS_PER_YEAR = 300
 PRODUCTS_PER_YEAR = 60
 REGISTRATIONS_PER_YEAR = 3_000
 REALISTIC_CHAMPIONS = 35
+GCM_ADOPTED = date(2018, 12, 10)
 EXTRA_WORKSTREAMS = 5
 
 # (kind, per year, audience, minutes, capacity, registration weight per event)
@@ -143,7 +144,7 @@ def build_synthetic(
         for user in DEMO_USERS:
             _insert_user(cur, user, hashes[user.username], is_demo=True)
         workstreams = _add_workstreams(cur, rng)
-        champions = _add_champions(cur, rng, size, years)
+        champions = _add_champions(cur, rng, size, years, today)
         for year in years:
             _add_year(cur, rng, year, today, workstreams, champions)
         sync_derived_engagements(cur)
@@ -174,7 +175,7 @@ def _add_workstreams(cur, rng: random.Random) -> list[str]:
 
 
 def _add_champions(
-    cur, rng: random.Random, size: Size, years: list[int]
+    cur, rng: random.Random, size: Size, years: list[int], today: date
 ) -> list[tuple[int, date | None]]:
     """Add Champions up to the size's count; return (m49, joined_on) of every Champion."""
     have = {r[0] for r in cur.execute("SELECT m49 FROM champions").fetchall()}
@@ -185,8 +186,10 @@ def _add_champions(
     if size == "realistic":
         candidates = rng.sample(candidates, max(0, REALISTIC_CHAMPIONS - len(have)))
     zones = _capital_zones()
-    first = date(years[0] - 1, 1, 1)
-    span = max(1, (date(max(years[0] + 1, years[-1] - 3), 12, 31) - first).days)
+    # No Champion before the GCM was adopted (10 Dec 2018); the Champions page refuses earlier dates.
+    first = max(date(years[0] - 1, 1, 1), GCM_ADOPTED)
+    last = min(today, date(max(years[0], years[-1] - 3), 12, 31))
+    span = max(1, (last - first).days)
     rows = [
         (
             m49,
