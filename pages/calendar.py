@@ -25,7 +25,7 @@ MAX_PER_DAY = 4
 
 def plain(text: object) -> str:
     """Escape Markdown so that titles from files show as typed, never as formatting or links."""
-    return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~$:])", r"\\\1", str(text))
+    return re.sub(r"([\\`*_\[\]<>#|~$])", r"\\\1", str(text))
 
 
 @st.cache_data(ttl=300, show_spinner=False)
