@@ -951,6 +951,8 @@ NOT_USER_WRITES = {
     "audit.record": "writes the audit entry itself, inside the caller's checked transaction",
     "audit.list_audit": "read (audit.view checked)",
     "auth.logout": "ends the caller's own sessions; no actor to check",
+    "auth.authenticate": "the login itself (records failures for the lockout)",
+    "db.transaction": "the transaction helper every write uses",
     "bookings.backfill_booking_keys": "demo seeding helper on a transaction cursor",
     "config.generate_secrets_file": "operator command line, writes a file, not the database",
     "config.load_settings": "reads settings",
@@ -1023,8 +1025,14 @@ WRITE_VERBS = (
 )
 
 
+WRITE_SQL = re.compile(r"\b(INSERT\s+INTO|UPDATE\s+\w+\s+SET|DELETE\s+FROM|transaction\()", re.I)
+
+
 def core_write_functions() -> set[str]:
-    """Return "module.function" of core's public functions named like writes or taking an actor."""
+    """Return "module.function" of core's public functions that look like writes.
+
+    Named with a write verb, taking an actor, or holding write SQL or a transaction.
+    """
     found = set()
     for info in pkgutil.iter_modules(core.__path__):
         if info.name in ("cli", "__main__"):
@@ -1034,7 +1042,11 @@ def core_write_functions() -> set[str]:
             if name.startswith("_") or fn.__module__ != module.__name__:
                 continue
             verb = name.split("_")[0]
-            if verb in WRITE_VERBS or "actor" in inspect.signature(fn).parameters:
+            if (
+                verb in WRITE_VERBS
+                or "actor" in inspect.signature(fn).parameters
+                or WRITE_SQL.search(inspect.getsource(fn))
+            ):
                 found.add(f"{info.name}.{name}")
     return found
 
