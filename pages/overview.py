@@ -1,14 +1,16 @@
-"""Overview: the year at a glance for planning meetings."""
+"""Overview: the year at a glance for planning meetings, and what needs attention."""
 
 from datetime import date
 
 import altair as alt
 import streamlit as st
 
-from core import overview
+from core import champions, engagement, overview, pipeline
 from ui.context import connection, db_key, demo_banner, guard
 
 user = guard("overview")
+
+NOT_ENGAGED_DAYS = 90
 
 
 @st.cache_data(ttl=60, show_spinner=False)
@@ -24,6 +26,61 @@ def load_per_month(db: str, year: int):
 @st.cache_data(ttl=60, show_spinner=False)
 def load_upcoming(db: str, today: date):
     return overview.upcoming_events(connection(), today=today)
+
+
+@st.cache_data(ttl=60, show_spinner=False)
+def load_products(db: str, today: date):
+    return pipeline.list_products(connection(), today=today)
+
+
+@st.cache_data(ttl=300, show_spinner=False)
+def load_gaps(db: str) -> tuple[str, list[str]]:
+    con = connection()
+    names = dict(champions.list_groupings(con)[["grouping_id", "name"]].itertuples(index=False))
+    return names["unds"], champions.gap_sentences(champions.balance(con, "unds"))
+
+
+@st.cache_data(ttl=60, show_spinner=False)
+def load_not_engaged(db: str, today: date):
+    return engagement.not_engaged(connection(), days=NOT_ENGAGED_DAYS, today=today)
+
+
+def render_attention(today: date) -> None:
+    products = load_products(db_key(), today)
+    late = products[products["overdue"] | products["at_risk"]]
+    st.subheader("Products late or at risk")
+    if late.empty:
+        st.success("No product is late or at risk.")
+    else:
+        st.dataframe(
+            late[
+                ["title_en", "workstream_id", "stage_label", "planned_launch", "flag_reason"]
+            ].rename(
+                columns={
+                    "title_en": "product",
+                    "workstream_id": "workstream",
+                    "stage_label": "stage",
+                    "planned_launch": "planned launch",
+                    "flag_reason": "why",
+                }
+            ),
+            hide_index=True,
+            width="stretch",
+            key="overview_late_products",
+        )
+        st.page_link("pages/pipeline.py", label="Open the pipeline", icon=":material/view_kanban:")
+    grouping, gaps = load_gaps(db_key())
+    st.subheader("Geographic gaps")
+    st.caption(f"Grouping: {grouping}.")
+    for sentence in gaps:
+        st.markdown(f"- {sentence}")
+    if user.role != "viewer":
+        quiet = load_not_engaged(db_key(), today)
+        st.subheader(f"Champions not engaged in {NOT_ENGAGED_DAYS} days")
+        if quiet.empty:
+            st.success(f"Every Champion was engaged in the last {NOT_ENGAGED_DAYS} days.")
+        else:
+            st.write(", ".join(quiet["country"]))
 
 
 st.title("Overview")
@@ -59,3 +116,4 @@ with right:
     st.dataframe(
         load_upcoming(db_key(), today), hide_index=True, width="stretch", key="overview_upcoming"
     )
+render_attention(today)
