@@ -221,7 +221,8 @@ class Checker:
     def __repr__(self) -> str:
         return f"Checker({', '.join(self.tables)})"
 
-    def __call__(self, data: bytes) -> None:
+    def __call__(self, data: bytes) -> bool:
+        """Import the data; return True when it was refused (and check the refusal)."""
         # The importers share the audit log: re-read the baseline after any accepted import.
         if self.seen != WRITES["accepted"]:
             self.baseline, self.seen = db_snapshot(self.con, self.tables), WRITES["accepted"]
@@ -236,8 +237,9 @@ class Checker:
                 assert self.where(str(problem)), f"the problem does not say where: {problem!r}"
             after = db_snapshot(self.con, self.tables)
             assert after == self.baseline, f"a refused import wrote data: {problems[:3]}"
-        else:
-            WRITES["accepted"] += 1
+            return True
+        WRITES["accepted"] += 1
+        return False
 
 
 def _ics_where(problem: str) -> bool:
@@ -391,6 +393,7 @@ def test_formula_cells_are_stored_as_plain_text(world, cell):
         actor=SYSTEM,
         data=f"workstream_id,title_en,kind,stage\nCWG-2.2,{quoted},brief,planned\n".encode(),
     )
+    WRITES["accepted"] += 1
     assert pipeline.get_product(con, product_id=result.created[0])["title_en"] == cell
 
 
@@ -408,6 +411,36 @@ def test_product_export_neutralises_formula_cells(world):
         actor=SYSTEM,
         data=f'workstream_id,title_en,kind,stage\nCWG-2.2,"{cell}",brief,planned\n'.encode(),
     )
+    WRITES["accepted"] += 1
     exported = pipeline_io.to_csv_bytes(pipeline.list_products(con)).decode("utf-8-sig")
     cells = [c for line in exported.splitlines() for c in line.split(",")]
     assert not any(c.lstrip('"').startswith(("=", "+", "@")) for c in cells)
+
+
+REGRESSIONS = {
+    "lone carriage returns (old Mac line ends)": "{header}\r{row}\r",
+    "a field over the csv module's 131,072 characters": "{header}\n{row}" + "x" * 140_000 + "\n",
+}
+
+
+@pytest.mark.parametrize("case", list(REGRESSIONS))
+@pytest.mark.parametrize(
+    ("checker", "header", "row"),
+    [
+        ("products_check", "workstream_id,title_en,kind,stage", "CWG-2.2,T,brief,planned,"),
+        ("registrations_check", "name,email,category", "N,n@example.org,network_member,"),
+        ("attendance_check", "Name,Email,Join Time,Leave Time", "N,n@example.org,x,y,"),
+    ],
+)
+def test_csv_the_fuzzing_broke(request, checker, header, row, case):
+    """Files that crashed the CSV importers with csv.Error: now a refusal naming the line."""
+    check = request.getfixturevalue(checker)
+    assert check(REGRESSIONS[case].format(header=header, row=row).encode())
+
+
+def test_attendance_time_before_year_one_is_refused(attendance_check):
+    """0001-01-01 00:00 in a zone east of UTC crashed with OverflowError."""
+    assert attendance_check(
+        b"Name,Email,Join Time,Leave Time\n"
+        b"N,fuzz0@example.org,0001-01-01 00:00:00+01:00,0001-01-01 00:30:00+01:00\n"
+    )
