@@ -466,6 +466,16 @@ def _seed_events(cur, year, rng, champions, products) -> list[tuple[int, str, da
             invitees=champions,
             products=products[quarter - 1 : quarter + 1],
         )
+        start = cur.execute("SELECT starts_utc FROM events WHERE event_id = ?", [eid]).fetchone()[0]
+        cur.execute(
+            "INSERT INTO agenda_items (event_id, starts_utc, ends_utc, title, presenter, moderator)"
+            " VALUES (?, ?, ?, ?, 'UN Network on Migration Secretariat', NULL)",
+            [eid, start, start + timedelta(minutes=30), "Welcome and action plan update (demo)"],
+        )
+        cur.executemany(
+            "INSERT INTO materials (event_id, title, lang, url) VALUES (?, ?, ?, NULL)",
+            [[eid, "Discussion note (demo)", lang] for lang in ("en", "fr", "es")],
+        )
         out.append((eid, "champions_meeting", day))
     workstreams = ["CWG-2.1", "CWG-2.2", "TW-ATD", "TW-MM"]
     for i in range(8):
