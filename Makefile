@@ -15,6 +15,7 @@ run: db ## Set everything up and serve the dashboard on http://localhost:$(PORT)
 test: venv chromium ## Set everything up and run the whole suite (lint, unit, AppTest, browser)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	cd tests/js && npm ci --no-audit --no-fund --loglevel=error  # ical.js for the .ics cross-check
 	$(PY) -m pytest
 
 venv: $(STAMP)

@@ -6,6 +6,7 @@ from core.config import ConfigError
 from core.db import DatabaseError, DatabaseLocked
 from core.permissions import ROLE_LABELS, pages_for
 from ui import context
+from ui.feeds import ensure_feed_server
 from ui.login import login_page, logout_button, restore_session
 
 PAGES = {
@@ -27,6 +28,7 @@ try:
 except (ConfigError, DatabaseLocked, DatabaseError) as exc:
     st.error(f"The dashboard cannot start: {exc}")
     st.stop()
+ensure_feed_server()  # private calendar feeds, served from this process (ui/feeds.py)
 
 user = restore_session()
 if user is None:

@@ -127,7 +127,7 @@ def render_month(df: pd.DataFrame, first: date, viewer_tz: str) -> None:
         cols = st.columns(7)
         for col, day in zip(cols, week, strict=True):
             box = col.container(border=True, height=170)
-            mark = " · **today**" if day == today else ""
+            mark = " · :red[**today**]" if day == today else ""
             faded = "" if day.month == first.month else ":gray"
             box.markdown(f"{faded}[{day.day}]{mark}" if faded else f"**{day.day}**{mark}")
             rows = by_day.get(day, [])
@@ -202,8 +202,8 @@ def render_week(df: pd.DataFrame, monday: date, viewer_tz: str) -> None:
     if today in days:
         layers += (
             alt.Chart(pd.DataFrame({"day": [f"{today:%a %d %b}"]}))
-            .mark_rule(color="red", strokeWidth=3)
-            .encode(x=alt.X("day:N", sort=order, bandPosition=0))
+            .mark_rect(color="red", opacity=0.08)
+            .encode(x=alt.X("day:N", sort=order), tooltip=alt.value("today"))
         )
     st.altair_chart(layers.properties(height=520), width="stretch", key="calendar_week_chart")
     if frame.empty and all_day.empty:
@@ -255,7 +255,7 @@ def render_year(df: pd.DataFrame, year: int) -> None:
     )
     today = (
         alt.Chart(pd.DataFrame({"today": [pd.Timestamp(date.today())]}))
-        .mark_rule(color="red", strokeWidth=2)
+        .mark_rule(color="black", strokeWidth=2, strokeDash=[4, 3])
         .encode(x="today:T", tooltip=alt.value("today"))
     )
     st.altair_chart(
@@ -263,7 +263,7 @@ def render_year(df: pd.DataFrame, year: int) -> None:
         width="stretch",
         key="calendar_year_chart",
     )
-    st.caption("The red line marks today. Faded bars are cancelled events.")
+    st.caption("The dashed line marks today. Faded bars are cancelled events.")
 
 
 # Event detail -----------------------------------------------------------------------------

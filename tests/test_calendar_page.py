@@ -54,7 +54,7 @@ def test_every_view_renders_with_today_marked(calendar_env):
     at.radio(key="calendar_view").set_value("Year").run()
     (spec,) = _charts(at)
     layers = spec["layer"]
-    assert layers[1]["mark"]["type"] == "rule" and layers[1]["mark"]["color"] == "red"
+    assert layers[1]["mark"]["type"] == "rule" and layers[1]["mark"]["strokeDash"]
     (chart,) = at.get("vega_lite_chart")
     data = next(d for d in chart.proto.datasets if d.name == layers[0]["data"]["name"])
     lanes = set(pa.ipc.open_stream(data.data.data).read_all().column("lane").to_pylist())

@@ -28,6 +28,9 @@ def feed_port() -> int | None:
     value = os.environ.get("ACTIONPLAN_FEED_PORT", str(DEFAULT_PORT)).strip().lower()
     if value in ("off", "0", "", "no", "false"):
         return None
+    if not value.isdigit():
+        log.warning("ACTIONPLAN_FEED_PORT=%r is not a port number: feeds are off", value)
+        return None
     return int(value)
 
 
