@@ -11,6 +11,7 @@ import duckdb
 import pandas as pd
 from pydantic import ValidationError
 
+from core import tabular
 from core.db import transaction
 from core.permissions import User
 from core.pipeline import (
@@ -76,15 +77,13 @@ def export_frame(products: pd.DataFrame) -> pd.DataFrame:
 
 
 def to_csv_bytes(products: pd.DataFrame) -> bytes:
-    """Return the product list as UTF-8 CSV (with a BOM so Excel reads accents)."""
-    return export_frame(products).to_csv(index=False).encode("utf-8-sig")
+    """Return the product list as UTF-8 CSV; formula-looking cells are quoted (CSV injection)."""
+    return tabular.csv_bytes(export_frame(products))
 
 
 def to_excel_bytes(products: pd.DataFrame) -> bytes:
-    """Return the product list as an Excel workbook."""
-    buffer = io.BytesIO()
-    export_frame(products).to_excel(buffer, index=False, sheet_name="Products", engine="openpyxl")
-    return buffer.getvalue()
+    """Return the product list as an Excel workbook; formula-looking cells stay text."""
+    return tabular.excel_bytes(export_frame(products), sheet="Products")
 
 
 def _stage(value: str) -> str:
@@ -141,7 +140,13 @@ def _read_rows(data: bytes) -> tuple[list[str], list[dict[str, str]]]:
         raise ImportFailed([f"Line 1 (header): missing column(s) {', '.join(missing)}."])
     rows = []
     for raw in reader:
-        rows.append({(k or "").strip(): (v or "").strip() for k, v in raw.items() if k})
+        rows.append(
+            {
+                (k or "").strip(): tabular.unescape_cell((v or "").strip())
+                for k, v in raw.items()
+                if k
+            }
+        )
         if len(rows) > MAX_ROWS:
             raise ImportFailed([f"File: more than {MAX_ROWS} rows; split it."])
     return header, rows

@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 from pydantic import ValidationError
 
-from core import audit, auth, backup
+from core import audit, auth, backup, tabular
 from core.db import DatabaseError, table_counts
 from core.permissions import ROLE_LABELS, ROLES
 from ui.context import after_write, close_connection, connection, guard, settings
@@ -106,8 +106,14 @@ def render_audit() -> None:
         key="admin_audit",
     )
     st.download_button(
+        "Download as Excel",
+        tabular.excel_bytes(log, sheet="Audit log"),
+        "audit-log.xlsx",
+        key="admin_audit_xlsx",
+    )
+    st.download_button(
         "Download as CSV",
-        log.to_csv(index=False).encode(),
+        tabular.csv_bytes(log),
         "audit-log.csv",
         "text/csv",
         key="admin_audit_csv",

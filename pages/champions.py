@@ -7,7 +7,7 @@ import altair as alt
 import streamlit as st
 from pydantic import ValidationError
 
-from core import champions, geo
+from core import champions, geo, tabular
 from core.permissions import PermissionDenied, can, can_view_page
 from ui.context import after_write, connection, db_key, demo_banner, guard
 
@@ -95,9 +95,9 @@ def render_registry() -> None:
     )
     st.download_button(
         "Download the registry (CSV)",
-        df[["iso3", "country", "joined", "source", "capital_tz", "status", "co_chair_terms"]]
-        .to_csv(index=False)
-        .encode("utf-8"),
+        tabular.csv_bytes(
+            df[["iso3", "country", "joined", "source", "capital_tz", "status", "co_chair_terms"]]
+        ),
         file_name="champions.csv",
         mime="text/csv",
         key="champions_download",

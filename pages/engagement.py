@@ -6,7 +6,7 @@ import altair as alt
 import streamlit as st
 from pydantic import ValidationError
 
-from core import champions, engagement
+from core import champions, engagement, tabular
 from core.champions import explain
 from core.permissions import PermissionDenied, can
 from ui.context import after_write, connection, db_key, demo_banner, guard
@@ -150,7 +150,7 @@ def render_not_engaged() -> None:
     )
     st.download_button(
         "Download the list (CSV)",
-        shown.drop(columns="profile").to_csv(index=False).encode("utf-8"),
+        tabular.csv_bytes(shown.drop(columns="profile")),
         file_name=f"not-engaged-{int(days)}-days.csv",
         mime="text/csv",
         key="engagement_not_engaged_download",

@@ -5,7 +5,7 @@ import pandas as pd
 import streamlit as st
 from pydantic import ValidationError
 
-from core import attendance, meetings, registration
+from core import attendance, meetings, registration, tabular
 from core.events import AUDIENCES
 from core.permissions import PermissionDenied, can
 from core.registration import CATEGORY_LABELS, STATUS_LABELS
@@ -263,7 +263,7 @@ def render_participants(event_id: int, summary: pd.DataFrame, options: tuple) ->
     st.dataframe(shown, hide_index=True, width="stretch", key="meetings_people")
     st.download_button(
         "Download participants (CSV)",
-        shown.to_csv(index=False).encode(),
+        tabular.csv_bytes(shown),
         file_name=f"participants-{event_id}.csv",
         mime="text/csv",
         key="meetings_people_csv",

@@ -397,12 +397,6 @@ def test_formula_cells_are_stored_as_plain_text(world, cell):
     assert pipeline.get_product(con, product_id=result.created[0])["title_en"] == cell
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="core/pipeline_io.py to_csv_bytes exports a formula-looking title as is, so Excel "
-    "evaluates it when the export is opened (CSV injection); the export should neutralise cells "
-    "starting with = + - @ (and the import undo that) - for the pipeline owner",
-)
 def test_product_export_neutralises_formula_cells(world):
     con = world["con"]
     cell = "=cmd|' /C calc'!A0"
