@@ -638,13 +638,14 @@ def skip_occurrence(
 
 
 def list_agenda(con: duckdb.DuckDBPyConnection, *, event_id: int) -> pd.DataFrame:
-    """Return an event's agenda items in order, with the linked product's title."""
+    """Return an event's agenda items in order, with the linked product and the booking workstream."""
     return (
         con.cursor()
         .execute(
             "SELECT a.item_id, a.starts_utc, a.ends_utc, a.title, a.presenter, a.moderator,"
-            " a.product_id, p.title_en AS product FROM agenda_items a"
-            " LEFT JOIN products p ON p.product_id = a.product_id"
+            " a.product_id, p.title_en AS product, a.booking_id, b.workstream_id AS booked_by"
+            " FROM agenda_items a LEFT JOIN products p ON p.product_id = a.product_id"
+            " LEFT JOIN bookings b ON b.booking_id = a.booking_id"
             " WHERE a.event_id = ? ORDER BY a.starts_utc, a.item_id",
             [event_id],
         )

@@ -6,7 +6,7 @@ import duckdb
 import pandas as pd
 from pydantic import BaseModel
 
-from core import audit
+from core import audit, events
 from core.db import transaction
 from core.permissions import PermissionDenied, User, can, require
 
@@ -71,20 +71,8 @@ def get_meeting(con: duckdb.DuckDBPyConnection, *, event_id: int) -> dict | None
     return None if df.empty else df.iloc[0].to_dict()
 
 
-def list_agenda(con: duckdb.DuckDBPyConnection, *, event_id: int) -> pd.DataFrame:
-    """Return the meeting's timed agenda items with presenters, moderators and linked products."""
-    return (
-        con.cursor()
-        .execute(
-            "SELECT a.item_id, a.starts_utc, a.ends_utc, a.title, a.presenter, a.moderator,"
-            " p.title_en AS product, a.booking_id, b.workstream_id AS booked_by"
-            " FROM agenda_items a LEFT JOIN products p USING (product_id)"
-            " LEFT JOIN bookings b ON b.booking_id = a.booking_id"
-            " WHERE a.event_id = ? ORDER BY a.starts_utc, a.item_id",
-            [event_id],
-        )
-        .df()
-    )
+# The agenda is the calendar's: one query for the meeting page and the event detail.
+list_agenda = events.list_agenda
 
 
 def list_materials(con: duckdb.DuckDBPyConnection, *, event_id: int) -> pd.DataFrame:
@@ -113,21 +101,11 @@ def list_meeting_products(con: duckdb.DuckDBPyConnection, *, event_id: int) -> p
 
 
 def can_see_join_details(con: duckdb.DuckDBPyConnection, *, user: User, event_id: int) -> bool:
-    """Return True for the Secretariat, admins and the meeting's confirmed participants."""
-    if can(user, "join_details.view"):
-        return True
-    if not user.email:
-        return False
-    row = (
-        con.cursor()
-        .execute(
-            "SELECT count(*) FROM registrations WHERE event_id = ? AND lower(email) = lower(?)"
-            " AND status IN ('confirmed', 'attended')",
-            [event_id, user.email],
-        )
-        .fetchone()
-    )
-    return row[0] > 0
+    """Return True for the Secretariat, admins and the meeting's confirmed participants.
+
+    One rule for the whole dashboard: the calendar's .ics export uses the same function.
+    """
+    return events.may_see_join_details(con, user, event_id)
 
 
 def get_join_details(
