@@ -1,0 +1,164 @@
+"""Pipeline board, list and opportunity tables, and the small formatters the pipeline views share."""
+
+from datetime import date
+
+import pandas as pd
+import streamlit as st
+
+from core import pipeline
+from core import pipeline_consult as consult
+from core import pipeline_io as pio
+from core.events import EVENT_KINDS
+from core.permissions import User
+from ui.pipeline_forms import may_edit, render_bulk_edit, render_import, render_new_product
+from ui.widgets import download_buttons
+
+
+def status_of(row) -> str:
+    if row.stage in pipeline.DONE_STAGES:
+        return "Done"
+    return "Overdue" if row.overdue else "At risk" if row.at_risk else "On track"
+
+
+def badges(row) -> str:
+    out = []
+    if row.overdue:
+        out.append(":red-badge[Overdue]")
+    if row.at_risk:
+        out.append(":orange-badge[At risk]")
+    if row.language_gap and row.stage not in pipeline.DONE_STAGES:
+        out.append(f":gray-badge[Missing {row.language_gap.upper()}]")
+    return " ".join(out)
+
+
+def fmt_day(value) -> str:
+    return "—" if value is None or pd.isna(value) else f"{pd.Timestamp(value):%d %b %Y}"
+
+
+def render_board(df: pd.DataFrame) -> None:
+    """Draw one column per stage with a card per product."""
+    counts = pipeline.board_counts(df).set_index("stage")["products"]
+    for stages in (pipeline.STAGES, pipeline.SIDE_STAGES):
+        if stages is pipeline.SIDE_STAGES and not counts[stages].sum():
+            continue
+        columns = st.columns(len(pipeline.STAGES))
+        for column, stage in zip(columns, stages, strict=False):
+            with column:
+                st.markdown(f"**{pipeline.STAGE_LABELS[stage]}** · {counts[stage]}")
+                for row in df[df["stage"] == stage].itertuples():
+                    with st.container(border=True):
+                        st.markdown(f"**{row.title_en}**")
+                        st.caption(
+                            f"{row.workstream_id} · {row.kind} · launch {fmt_day(row.planned_launch)}"
+                        )
+                        if marks := badges(row):
+                            st.markdown(marks)
+
+
+def render_list(df: pd.DataFrame, workstreams: list[str], today: date, user: User) -> None:
+    """Show the filtered products as a table with downloads, then the forms the user may use."""
+    view = df.assign(status=[status_of(r) for r in df.itertuples()])
+    for lang in pipeline.LANGS:
+        view[f"lang_{lang}"] = view[f"lang_{lang}"].map(pipeline.LANG_STATUS_LABELS)
+    st.dataframe(
+        view[
+            [
+                "title_en",
+                "workstream_id",
+                "kind",
+                "lead_agencies",
+                "stage_label",
+                "workplan_status",
+                "status",
+                "planned_launch",
+                "actual_launch",
+                "lang_en",
+                "lang_fr",
+                "lang_es",
+                "feedback",
+            ]
+        ],
+        column_config={
+            "title_en": "Title",
+            "workstream_id": "Workstream",
+            "kind": "Kind",
+            "lead_agencies": "Lead agencies",
+            "stage_label": "Stage",
+            "workplan_status": "Workplan status",
+            "status": "Flag",
+            "planned_launch": st.column_config.DateColumn("Planned launch", format="D MMM YYYY"),
+            "actual_launch": st.column_config.DateColumn("Actual launch", format="D MMM YYYY"),
+            "lang_en": "EN",
+            "lang_fr": "FR",
+            "lang_es": "ES",
+            "feedback": st.column_config.NumberColumn("Feedback", help="Feedback entries"),
+        },
+        hide_index=True,
+        width="stretch",
+        key="pipeline_table",
+    )
+    download_buttons(
+        pio.export_frame(df),
+        file_stem=f"products-{today:%Y-%m-%d}",
+        sheet="Products",
+        keys=("pipeline_export_csv", "pipeline_export_xlsx"),
+    )
+    mine = [ws for ws in workstreams if may_edit(user, ws)]
+    if not mine:
+        return
+    render_bulk_edit(df[df["workstream_id"].isin(mine)], user)
+    render_new_product(mine, user)
+    render_import(user)
+
+
+def render_opportunity_table(chances: pd.DataFrame, *, key: str) -> None:
+    st.dataframe(
+        chances.assign(
+            window=chances["opens_on"].map(fmt_day) + " – " + chances["closes_on"].map(fmt_day),
+            kind=chances["kind"].map(EVENT_KINDS),
+        ),
+        column_order=[
+            "title_en",
+            "workstream_id",
+            "window",
+            "basis",
+            "event_title",
+            "kind",
+            "starts_utc",
+            "starts_local",
+            "where",
+        ],
+        column_config={
+            "title_en": "Product",
+            "workstream_id": "Workstream",
+            "window": "Consultation window",
+            "basis": st.column_config.TextColumn(
+                "Window is", help="recorded, or planned stage dates"
+            ),
+            "event_title": "Event",
+            "kind": "Kind",
+            "starts_utc": st.column_config.DatetimeColumn(
+                "Starts (UTC)", format="D MMM YYYY HH:mm"
+            ),
+            "starts_local": "Starts (event's zone)",
+            "where": "In or near the window",
+        },
+        hide_index=True,
+        width="stretch",
+        key=key,
+    )
+
+
+def render_opportunities(df: pd.DataFrame, *, db: str, load_opportunities) -> None:
+    """List upcoming Champion events in or near the consultation windows of the products shown."""
+    st.caption(
+        "Upcoming Champions meetings, technical meetings and webinars (Champion or open audience) "
+        f"inside a product's consultation window or within {consult.NEAR_DAYS} days of it, for "
+        "products that need consultation and are not launched, cancelled or on hold. A window is "
+        "the recorded consultation, else the planned dates of the consultation stage."
+    )
+    chances = load_opportunities(db, tuple(int(i) for i in df["product_id"]))
+    if chances.empty:
+        st.info("No upcoming Champion event falls in or near a consultation window.")
+        return
+    render_opportunity_table(chances, key="pipeline_opportunities_table")

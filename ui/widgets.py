@@ -1,0 +1,44 @@
+"""Small layout helpers that several pages share: download buttons and validation messages."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+from pydantic import ValidationError
+
+from core import tabular
+
+EXCEL_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def download_buttons(
+    frame: pd.DataFrame,
+    *,
+    file_stem: str,
+    sheet: str,
+    keys: tuple[str, str],
+    labels: tuple[str, str] = ("Download CSV", "Download Excel"),
+) -> None:
+    """Offer the frame as a CSV file and as an Excel workbook, side by side."""
+    csv_key, excel_key = keys
+    csv_label, excel_label = labels
+    with st.container(horizontal=True, gap="small"):
+        st.download_button(
+            csv_label,
+            tabular.csv_bytes(frame),
+            file_name=f"{file_stem}.csv",
+            mime="text/csv",
+            key=csv_key,
+        )
+        st.download_button(
+            excel_label,
+            tabular.excel_bytes(frame, sheet=sheet),
+            file_name=f"{file_stem}.xlsx",
+            mime=EXCEL_MIME,
+            key=excel_key,
+        )
+
+
+def field_errors(exc: ValidationError) -> str:
+    """Return a model's validation errors as one line: `field: message; field: message`."""
+    return "; ".join(f"{e['loc'][0]}: {e['msg']}" for e in exc.errors())
