@@ -22,6 +22,10 @@ from core.permissions import User, require
 
 EPOCH = datetime(1970, 1, 1)
 UNIT_MINUTES = 5
+# offer_slot gives a standalone session's calendar event a UID of this shape, which is how the
+# booking rules tell it from a meeting that merely has segments (its status follows its booking).
+STANDALONE_UID_PREFIX = "slot-"
+STANDALONE_UID_SUFFIX = "@actionplan"
 
 
 class BookingRefused(ValueError):
@@ -162,7 +166,7 @@ def offer_slot(con: duckdb.DuckDBPyConnection, *, actor: User, slot: SlotIn) -> 
                 " description, status, created_by) VALUES (?, ?, 'other', 'champions', ?, ?, ?,"
                 " 'Online', ?, 'tentative', ?) RETURNING event_id",
                 [
-                    f"slot-{uuid.uuid4()}@actionplan",
+                    f"{STANDALONE_UID_PREFIX}{uuid.uuid4()}{STANDALONE_UID_SUFFIX}",
                     f"Champions session: {slot.title}",
                     slot.starts_utc,
                     slot.ends_utc,
@@ -281,17 +285,51 @@ def request_slot(con: duckdb.DuckDBPyConnection, *, actor: User, booking: Bookin
     )
 
 
+def _reopens_event(status: str, standalone: bool, event_status: str) -> bool:
+    """Say whether releasing the booking puts its session back to tentative: only a confirmed
+    booking of a standalone session confirmed the event; a cancelled session stays cancelled."""
+    return standalone and status == "confirmed" and event_status == "confirmed"
+
+
 def _booking(cur, booking_id: int) -> tuple:
     row = cur.execute(
         "SELECT b.slot_id, b.workstream_id, b.status, b.purpose, b.product_id, s.event_id,"
-        " s.starts_utc, s.ends_utc, s.tz, s.title, e.kind, e.status"
+        " s.starts_utc, s.ends_utc, s.tz, s.title, e.kind, e.status,"
+        " starts_with(e.uid, ?) AND ends_with(e.uid, ?) AS standalone"
         " FROM bookings b JOIN slots s USING (slot_id) JOIN events e ON e.event_id = s.event_id"
         " WHERE b.booking_id = ?",
-        [booking_id],
+        [STANDALONE_UID_PREFIX, STANDALONE_UID_SUFFIX, booking_id],
     ).fetchone()
     if row is None:
         raise BookingRefused(f"Booking {booking_id} does not exist.")
     return row
+
+
+def _release(cur, *, actor: User, booking_id: int, event_id: int, reopen_event: bool) -> None:
+    """Free a booking's slot, meeting time and agenda item; with `reopen_event`, put the
+    standalone session's event back to tentative (audited as a change of the event)."""
+    for sql in (
+        "DELETE FROM slot_holds WHERE booking_id = ?",
+        "DELETE FROM slot_confirmations WHERE booking_id = ?",
+        "DELETE FROM booking_occupancy WHERE booking_id = ?",
+        "DELETE FROM agenda_items WHERE booking_id = ?",
+    ):
+        cur.execute(sql, [booking_id])
+    if reopen_event:
+        cur.execute(
+            "UPDATE events SET status = 'tentative', sequence = sequence + 1,"
+            " updated_at_utc = ? WHERE event_id = ?",
+            [audit.utcnow(), event_id],
+        )
+        audit.record(
+            cur,
+            actor=actor,
+            action="booking.release",
+            entity="event",
+            entity_id=event_id,
+            before={"status": "confirmed"},
+            after={"status": "tentative", "booking_id": booking_id},
+        )
 
 
 def _overlap_message(cur, event_id: int, wanted: list[int]) -> str | None:
@@ -317,21 +355,33 @@ def decide_booking(
     confirm: bool,
     note: str | None = None,
 ) -> Booking:
-    """Confirm a requested booking (into the meeting's agenda) or decline it (freeing the slot)."""
+    """Confirm a requested booking (into the meeting's agenda) or decline it (freeing the slot).
+
+    A confirmed booking can still be declined: its agenda item and meeting time are freed and a
+    standalone session goes back to tentative on the calendar.
+    """
     require(actor, "booking.decide")
     try:
         with transaction(con) as cur:
-            (slot_id, ws, status, purpose, product_id, event_id, start, end, _tz, title, kind,
-             event_status) = _booking(cur, booking_id)  # fmt: skip
-            if status != "requested":
+            (slot_id, ws, status, purpose, product_id, event_id, start, end, _tz, title, _kind,
+             event_status, standalone) = _booking(cur, booking_id)  # fmt: skip
+            if status != "requested" and not (status == "confirmed" and not confirm):
                 raise BookingRefused(f"Booking {booking_id} is already {status}.")
             now = audit.utcnow()
             if not confirm:
-                cur.execute(
-                    "DELETE FROM slot_holds WHERE slot_id = ? AND booking_id = ?",
-                    [slot_id, booking_id],
+                _release(
+                    cur,
+                    actor=actor,
+                    booking_id=booking_id,
+                    event_id=event_id,
+                    reopen_event=_reopens_event(status, standalone, event_status),
                 )
-                new_status, message = "declined", f"Declined {ws}'s request for '{title}'."
+                new_status = "declined"
+                message = (
+                    f"Declined {ws}'s confirmed booking of '{title}'; its agenda item is removed."
+                    if status == "confirmed"
+                    else f"Declined {ws}'s request for '{title}'."
+                )
             else:
                 wanted = units(start, end)
                 clash = _overlap_message(cur, event_id, wanted)
@@ -352,7 +402,7 @@ def decide_booking(
                     " product_id, booking_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
                     [event_id, start, end, f"{ws}: {purpose}", ws_name, product_id, booking_id],
                 )
-                if kind == "other" and event_status == "tentative":
+                if standalone and event_status == "tentative":
                     cur.execute(
                         # Only plain columns: DuckDB refuses updates of foreign-key columns
                         # (workstream_id) on a row other tables reference.
@@ -385,19 +435,22 @@ def decide_booking(
 
 
 def withdraw_booking(con: duckdb.DuckDBPyConnection, *, actor: User, booking_id: int) -> Booking:
-    """Withdraw a request or a confirmed booking, freeing the slot and its agenda time."""
+    """Withdraw a request or a confirmed booking, freeing the slot and its agenda time; a
+    standalone session goes back to tentative on the calendar."""
     with transaction(con) as cur:
-        slot_id, ws, status, *_rest = _booking(cur, booking_id)
+        slot_id, ws, status, _purpose, _product, event_id, *_slot, event_status, standalone = (
+            _booking(cur, booking_id)
+        )
         require(actor, "booking.withdraw", workstream_id=ws)
         if status not in ("requested", "confirmed"):
             raise BookingRefused(f"Booking {booking_id} is already {status}.")
-        for sql in (
-            "DELETE FROM slot_holds WHERE booking_id = ?",
-            "DELETE FROM slot_confirmations WHERE booking_id = ?",
-            "DELETE FROM booking_occupancy WHERE booking_id = ?",
-            "DELETE FROM agenda_items WHERE booking_id = ?",
-        ):
-            cur.execute(sql, [booking_id])
+        _release(
+            cur,
+            actor=actor,
+            booking_id=booking_id,
+            event_id=event_id,
+            reopen_event=_reopens_event(status, standalone, event_status),
+        )
         cur.execute(
             "UPDATE bookings SET status = 'withdrawn', decided_at_utc = ? WHERE booking_id = ?",
             [audit.utcnow(), booking_id],

@@ -136,6 +136,12 @@ def new_booking(con, ws: str) -> int:
     return bookings.request_slot(con, actor=SYSTEM, booking=booking).booking_id
 
 
+def new_confirmed_booking(con, ws: str) -> int:
+    booking_id = new_booking(con, ws)
+    bookings.decide_booking(con, actor=SYSTEM, booking_id=booking_id, confirm=True)
+    return booking_id
+
+
 def reg_in(event_id: int, agency: str | None) -> registration.RegistrationIn:
     return registration.RegistrationIn(
         event_id=event_id,
@@ -581,6 +587,16 @@ def _product_rows() -> list[Write]:
                 before=True,
                 **common,
             ),
+            Write(
+                "bookings.withdraw_booking",
+                setup=lambda con, actor, ws=ws: {"booking_id": new_confirmed_booking(con, ws)},
+                call=lambda con, a, c: bookings.withdraw_booking(
+                    con, actor=a, booking_id=c["booking_id"]
+                ),
+                entity="event",  # the standalone session goes back to tentative, audited
+                before=True,
+                **(common | {"variant": common["variant"] + "-confirmed"}),
+            ),
         ]
     return rows
 
@@ -776,6 +792,17 @@ def _other_rows() -> list[Write]:
             setup=lambda con, actor: {"booking_id": new_booking(con, OWN_WS)},
             call=lambda con, a, c: bookings.decide_booking(
                 con, actor=a, booking_id=c["booking_id"], confirm=True
+            ),
+            entity="booking",
+            before=True,
+        ),
+        Write(
+            "bookings.decide_booking",
+            variant="decline-confirmed",
+            allowed=STAFF,
+            setup=lambda con, actor: {"booking_id": new_confirmed_booking(con, OWN_WS)},
+            call=lambda con, a, c: bookings.decide_booking(
+                con, actor=a, booking_id=c["booking_id"], confirm=False
             ),
             entity="booking",
             before=True,
