@@ -1,0 +1,160 @@
+"""Meeting participants: registration form, bulk import, the participant list and its actions."""
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+from pydantic import ValidationError
+
+from core import registration
+from core.permissions import PermissionDenied, User, can
+from core.registration import CATEGORY_LABELS, STATUS_LABELS
+from ui.context import after_write, connection
+from ui.widgets import download_buttons, field_errors
+
+
+def render_register_form(event_id: int, options: tuple, user: User) -> None:
+    """Register one participant under the meeting's rules."""
+    _champions, countries, agencies = options
+    agency_ids = agencies["agency_id"].tolist()
+    with st.form("meetings_register_form", clear_on_submit=True):
+        st.markdown("**Register a participant**")
+        c1, c2 = st.columns(2)
+        name = c1.text_input("Name", key="meetings_reg_name")
+        email = c2.text_input("E-mail", key="meetings_reg_email")
+        category = c1.selectbox(
+            "Category",
+            list(CATEGORY_LABELS),
+            format_func=CATEGORY_LABELS.get,
+            key="meetings_reg_category",
+        )
+        names = dict(zip(countries["m49"], countries["country"], strict=True))
+        m49 = c2.selectbox(
+            "Country", [None, *names], format_func=lambda m: "-" if m is None else names[m],
+            key="meetings_reg_country",
+        )  # fmt: skip
+        organisation = c1.text_input("Organisation", key="meetings_reg_org")
+        if user.role == "ec_member":
+            agency = user.agency_id
+            c2.text_input(
+                "Registered by (EC agency)", agency, disabled=True, key="meetings_reg_agency_fixed"
+            )
+        else:
+            agency = c2.selectbox(
+                "Registered by (EC agency)", [None, *agency_ids],
+                format_func=lambda a: "-" if a is None else a, key="meetings_reg_agency",
+            )  # fmt: skip
+        if st.form_submit_button("Register", key="meetings_reg_submit"):
+            try:
+                reg = registration.RegistrationIn(
+                    event_id=event_id,
+                    participant_name=name,
+                    email=email,
+                    m49=m49,
+                    organisation=organisation,
+                    category=category,
+                    agency_id=agency,
+                )
+                result = registration.register(connection(), actor=user, reg=reg)
+            except ValidationError as exc:
+                st.error(field_errors(exc), icon=":material/error:")
+            except (registration.RegistrationRefused, registration.RegistrationConflict,
+                    PermissionDenied) as exc:  # fmt: skip
+                st.error(str(exc), icon=":material/block:")
+            else:
+                after_write()
+                st.session_state["meetings_flash"] = result.message
+
+
+def render_bulk(event_id: int, user: User) -> None:
+    """Register participants from a CSV file, all or nothing."""
+    upload = st.file_uploader(
+        "Bulk registration (CSV: name, email, country, organisation, category, agency)",
+        type=["csv"],
+        key="meetings_bulk_file",
+    )
+    if upload is not None and st.button("Import participants", key="meetings_bulk_submit"):
+        try:
+            done = registration.import_registrations_csv(
+                connection(), actor=user, event_id=event_id, data=upload.getvalue()
+            )
+        except registration.ImportFailed as exc:
+            st.error(f"{exc}\n\n" + "\n".join(f"- {e}" for e in exc.errors))
+        except registration.RegistrationConflict as exc:
+            st.error(str(exc))
+        else:
+            after_write()
+            st.session_state["meetings_flash"] = f"Imported {len(done)} participants."
+            st.rerun()
+
+
+def render_participants(
+    event_id: int, summary: pd.DataFrame, options: tuple, user: User, *, db: str, load_registrations
+) -> None:
+    """Chart registrations, offer the forms, and list the participants the user may see."""
+    if summary.empty:
+        st.caption("No registrations yet.")
+    else:
+        summary = summary.assign(category=summary["category"].map(CATEGORY_LABELS))
+        chart = (
+            alt.Chart(summary)
+            .mark_bar()
+            .encode(
+                x=alt.X("people:Q", title="People"),
+                y=alt.Y("category:N", title=None),
+                color=alt.Color("status:N", title="Status"),
+                tooltip=["category", "status", "people"],
+            )
+            .properties(height=160)
+        )
+        st.altair_chart(chart, width="stretch")
+    may_register = can(user, "registration.create", agency_id=user.agency_id) or user.is_staff
+    if may_register:
+        render_register_form(event_id, options, user)
+        render_bulk(event_id, user)
+    if not (user.is_staff or user.role == "ec_member"):
+        st.caption("Participant names are shown to the Secretariat and EC members only.")
+        return
+    people = load_registrations(db, event_id, user.role, user.agency_id)
+    scope = "all participants" if user.is_staff else f"participants registered by {user.agency_id}"
+    st.markdown(f"**Participants** ({scope})")
+    shown = people.assign(
+        category=people["category"].map(CATEGORY_LABELS),
+        status=people["status"].map(STATUS_LABELS),
+        participant_name=people["participant_name"],
+    ).drop(columns=["created_at_utc"])
+    st.dataframe(shown, hide_index=True, width="stretch", key="meetings_people")
+    download_buttons(
+        shown,
+        file_stem=f"participants-{event_id}",
+        sheet="Participants",
+        keys=("meetings_people_csv", "meetings_people_xlsx"),
+        labels=("Download participants (CSV)", "Download participants (Excel)"),
+    )
+    active = people[people["status"] != "cancelled"]
+    if active.empty:
+        return
+    names = dict(zip(active["registration_id"], active["participant_name"], strict=True))
+    c1, c2, c3 = st.columns([3, 1, 1])
+    chosen = c1.selectbox(
+        "Participant", list(names), format_func=names.get, key="meetings_manage_who"
+    )
+    status = active.set_index("registration_id").loc[chosen, "status"]
+    if status == "requested" and can(user, "registration.manage"):
+        if c2.button("Confirm", key="meetings_confirm"):
+            _act(registration.confirm_registration, chosen, user)
+    if c3.button("Cancel registration", key="meetings_cancel"):
+        _act(registration.cancel_registration, chosen, user)
+
+
+def _act(fn, registration_id: int, user: User) -> None:
+    try:
+        result = fn(connection(), actor=user, registration_id=registration_id)
+    except (registration.RegistrationRefused, PermissionDenied, ValueError) as exc:
+        st.error(str(exc))
+        return
+    after_write()
+    message = "Done."
+    if isinstance(result, registration.Registration):
+        message = f"Cancelled. {result.message}"
+    st.session_state["meetings_flash"] = message
+    st.rerun()

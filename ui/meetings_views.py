@@ -1,0 +1,209 @@
+"""Meeting views: header, join details, agenda, office support and attendance."""
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from core import attendance, meetings, registration
+from core.events import AUDIENCES
+from core.permissions import PermissionDenied, User, can
+from core.timezones import label
+from ui.context import after_write, connection
+
+
+def _span(row, tz: str) -> str:
+    return f"{label(row['starts_utc'], tz)}-{label(row['ends_utc'], tz)}"
+
+
+def render_header(meeting: dict, viewer_tz: str) -> None:
+    """Show when the meeting is, in its zone and the viewer's, its audience and its rules."""
+    st.subheader(meeting["title"])
+    start = meeting["starts_utc"].to_pydatetime()
+    end = meeting["ends_utc"].to_pydatetime()
+    st.markdown(
+        f"**When:** {label(start, meeting['tz'], with_date=True)}-{label(end, meeting['tz'])}"
+        f" (meeting's zone, {meeting['tz']})  \n"
+        f"**Your zone:** {label(start, viewer_tz, with_date=True)}-{label(end, viewer_tz)}"
+        f" ({viewer_tz})  \n"
+        f"**Audience:** {AUDIENCES.get(meeting['audience'], meeting['audience'])}"
+    )
+    capacity = "no cap" if pd.isna(meeting["capacity"]) else int(meeting["capacity"])
+    st.caption(
+        f"Rules: at most {meeting['quota_per_country_agency']} participant(s) per Champion country "
+        f"per EC member (listening mode exempt) · capacity: {capacity} · "
+        + (
+            "non-Champion countries may attend"
+            if meeting["open_to_non_champions"]
+            else "Champion countries only"
+        )  # fmt: skip
+    )
+
+
+def render_join_details(event_id: int, user: User) -> None:
+    """Show the join details to those core lets see them."""
+    # Never cached: read on each run, and only for those the core function lets through.
+    con = connection()
+    if not meetings.can_see_join_details(con, user=user, event_id=event_id):
+        st.caption("Join details are sent to confirmed participants and the Secretariat only.")
+        return
+    try:
+        details = meetings.get_join_details(con, user=user, event_id=event_id)
+    except PermissionDenied:
+        return
+    with st.expander("Join details (confidential)", icon=":material/lock:"):
+        if details is None:
+            st.caption("No join details recorded yet.")
+        else:
+            st.markdown(
+                f"Link: {details.url or '-'}  \nMeeting number: {details.meeting_number or '-'}  \n"
+                f"Password: {details.password or '-'}  \nDial-in: {details.dial_in or '-'}"
+            )
+
+
+def render_agenda(meeting, agenda, materials, products, viewer_tz) -> None:
+    """Show the agenda in both zones, the materials and the products discussed."""
+    if agenda.empty:
+        st.caption("No agenda items yet.")
+    else:
+        table = pd.DataFrame(
+            {
+                f"Meeting time ({meeting['tz']})": agenda.apply(_span, axis=1, tz=meeting["tz"]),
+                f"Your time ({viewer_tz})": agenda.apply(_span, axis=1, tz=viewer_tz),
+                "Item": agenda["title"],
+                "Presenter": agenda["presenter"],
+                "Moderator": agenda["moderator"],
+                "Product": agenda["product"],
+                "Booked by": agenda["booked_by"],
+            }
+        )
+        st.dataframe(table, hide_index=True, width="stretch", key="meetings_agenda")
+    left, right = st.columns(2)
+    with left:
+        st.markdown("**Materials**")
+        if materials.empty:
+            st.caption("No materials yet.")
+        else:
+            st.dataframe(
+                materials.rename(columns={"title": "Material", "lang": "Language", "url": "Link"}),
+                hide_index=True,
+                key="meetings_materials",
+            )
+    with right:
+        st.markdown("**Products discussed**")
+        if products.empty:
+            st.caption("None linked.")
+        else:
+            st.dataframe(
+                products[["product", "workstream_id", "stage"]],
+                hide_index=True,
+                key="meetings_products",
+            )
+
+
+def render_support(event_id: int, options: tuple, user: User, *, db: str, load_support) -> None:
+    """Show and edit which Champion governments each agency's offices support."""
+    champions = options[0]
+    names = dict(zip(champions["m49"], champions["country"], strict=True))
+    if not (user.is_staff or user.role == "ec_member"):
+        st.caption("The office support matrix is for the Secretariat and EC members.")
+        return
+    support = load_support(db, event_id, user.role, user.agency_id)
+    if user.is_staff:
+        agency = st.selectbox(
+            "Agency", options[2]["agency_id"].tolist(), key="meetings_support_agency"
+        )
+    else:
+        agency = user.agency_id
+    current = support[support["agency_id"] == agency]["m49"].tolist()
+    chosen = st.multiselect(
+        f"Champion governments {agency}'s offices support for this meeting",
+        list(names),
+        default=[m for m in current if m in names],
+        format_func=names.get,
+        key=f"meetings_support_{agency}",
+    )
+    if st.button("Save office support", key="meetings_support_save"):
+        try:
+            meetings.set_office_support(
+                connection(),
+                actor=user,
+                support=meetings.OfficeSupportIn(event_id=event_id, agency_id=agency, m49s=chosen),
+            )
+        except (PermissionDenied, ValueError) as exc:
+            st.error(str(exc))
+        else:
+            after_write()
+            st.rerun()
+    if not support.empty:
+        matrix = pd.crosstab(support["country"], support["agency_id"]).map(
+            lambda n: "✓" if n else ""
+        )
+        st.dataframe(matrix, width="stretch", key="meetings_support_matrix")
+
+
+def render_attendance(
+    event_id: int, meeting: dict, user: User, *, db: str, load_registrations, load_stats
+) -> None:
+    """Mark or import attendance, then chart attendance statistics."""
+    if can(user, "attendance.mark"):
+        people = load_registrations(db, event_id, user.role, user.agency_id)
+        markable = people[people["status"].isin(["requested", "confirmed", "attended"])]
+        if not markable.empty:
+            names = dict(
+                zip(markable["registration_id"], markable["participant_name"], strict=True)
+            )
+            c1, c2 = st.columns([3, 1])
+            who = c1.selectbox(
+                "Participant", list(names), format_func=names.get, key="meetings_att_who"
+            )
+            attended = markable.set_index("registration_id").loc[who, "status"] == "attended"
+            if c2.button("Undo attended" if attended else "Mark attended", key="meetings_att_mark"):
+                try:
+                    attendance.mark_attendance(
+                        connection(), actor=user, registration_id=who, attended=not attended
+                    )
+                except (ValueError, PermissionDenied) as exc:
+                    st.error(str(exc))
+                else:
+                    after_write()
+                    st.rerun()
+        upload = st.file_uploader(
+            f"Attendance export (Webex/Teams CSV: name, e-mail, join and leave times; times "
+            f"without an offset are read in {meeting['tz']})",
+            type=["csv", "txt"],
+            key="meetings_att_file",
+        )
+        if upload is not None and st.button("Import attendance", key="meetings_att_import"):
+            try:
+                done = attendance.import_attendance_csv(
+                    connection(), actor=user, event_id=event_id, data=upload.getvalue()
+                )
+            except registration.ImportFailed as exc:
+                st.error(f"{exc}\n\n" + "\n".join(f"- {e}" for e in exc.errors))
+            else:
+                after_write()
+                st.session_state["meetings_flash"] = f"Marked {len(done.marked)} attended."
+                st.rerun()
+    by = st.segmented_control(
+        "Attendance statistics by", ["meeting", "country", "agency"], default="country",
+        key="meetings_stats_by",
+    )  # fmt: skip
+    stats = load_stats(db, by or "country")
+    if stats.empty:
+        st.caption("No past meetings with registrations.")
+        return
+    long = stats.melt(id_vars=[stats.columns[0]], value_vars=["registered", "attended"])
+    chart = (
+        alt.Chart(long)
+        .mark_bar()
+        .encode(
+            y=alt.Y(f"{stats.columns[0]}:N", title=None, sort="-x"),
+            x=alt.X("value:Q", title="People"),
+            yOffset="variable:N",
+            color=alt.Color("variable:N", title=None),
+            tooltip=[stats.columns[0], "variable", "value"],
+        )
+        .properties(height=max(160, 22 * len(stats)))
+    )
+    st.altair_chart(chart, width="stretch")
+    st.dataframe(stats, hide_index=True, width="stretch", key="meetings_stats")
