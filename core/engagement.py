@@ -295,29 +295,35 @@ def _champion_m49(cur: duckdb.DuckDBPyConnection, iso3: str, what: str) -> int:
     return rows[0][0]
 
 
+def _resolve(cur: duckdb.DuckDBPyConnection, engagement_in: EngagementIn) -> tuple[int, int | None]:
+    """Return the Champion's and the partner's m49; refuse a product of another workstream."""
+    m49 = _champion_m49(cur, engagement_in.iso3, "Champion")
+    partner = (
+        _champion_m49(cur, engagement_in.partner_iso3, "Partner")
+        if engagement_in.partner_iso3
+        else None
+    )
+    if engagement_in.product_id is not None:
+        product = cur.execute(
+            "SELECT workstream_id FROM products WHERE product_id = ?",
+            [engagement_in.product_id],
+        ).fetchall()
+        if not product:
+            raise ValueError(f"Product: no product number {engagement_in.product_id}.")
+        if engagement_in.workstream_id and product[0][0] != engagement_in.workstream_id:
+            raise ValueError(
+                f"Product: it belongs to {product[0][0]}, not {engagement_in.workstream_id}."
+            )
+    return m49, partner
+
+
 def add_engagement(
     con: duckdb.DuckDBPyConnection, *, actor: User, engagement_in: EngagementIn
 ) -> int:
     """Log an engagement by hand (engagement.add; workstream leads for their workstream), audited."""
     require(actor, "engagement.add", workstream_id=engagement_in.workstream_id)
     with transaction(con) as cur:
-        m49 = _champion_m49(cur, engagement_in.iso3, "Champion")
-        partner = (
-            _champion_m49(cur, engagement_in.partner_iso3, "Partner")
-            if engagement_in.partner_iso3
-            else None
-        )
-        if engagement_in.product_id is not None:
-            product = cur.execute(
-                "SELECT workstream_id FROM products WHERE product_id = ?",
-                [engagement_in.product_id],
-            ).fetchall()
-            if not product:
-                raise ValueError(f"Product: no product number {engagement_in.product_id}.")
-            if engagement_in.workstream_id and product[0][0] != engagement_in.workstream_id:
-                raise ValueError(
-                    f"Product: it belongs to {product[0][0]}, not {engagement_in.workstream_id}."
-                )
+        m49, partner = _resolve(cur, engagement_in)
         engagement_id = cur.execute(
             "INSERT INTO engagements (m49, occurred_on, kind, workstream_id, product_id,"
             " partner_m49, note, source, created_by) VALUES (?, ?, ?, ?, ?, ?, ?, 'manual', ?)"
@@ -342,6 +348,106 @@ def add_engagement(
             after=engagement_in,
         )
     return engagement_id
+
+
+_SOURCE_WORDS = {
+    "attendance": "attendance at a meeting (Meetings page)",
+    "feedback": "feedback recorded on a product (Pipeline page)",
+}
+
+
+def _hand_entry(cur: duckdb.DuckDBPyConnection, actor: User, engagement_id: int) -> dict:
+    """Return a hand-made entry as the form shows it, after checking the actor may change it.
+
+    Derived entries are refused: they follow their source and would come back at the next sync.
+    """
+    rows = cur.execute(
+        "SELECT k.iso3, g.occurred_on, g.kind, g.workstream_id, g.product_id, pk.iso3, g.note,"
+        " g.source FROM engagements g JOIN countries k ON k.m49 = g.m49"
+        " LEFT JOIN countries pk ON pk.m49 = g.partner_m49 WHERE g.engagement_id = ?",
+        [engagement_id],
+    ).fetchall()
+    if not rows:
+        raise ValueError(f"Engagement {engagement_id} does not exist (it may have been deleted).")
+    keys = ("iso3", "occurred_on", "kind", "workstream_id", "product_id", "partner_iso3", "note")
+    entry = dict(zip(keys, rows[0][:7], strict=True))
+    # The entry's own workstream decides, so a lead cannot change another workstream's entry.
+    require(actor, "engagement.add", workstream_id=entry["workstream_id"])
+    source = rows[0][7]
+    if source != "manual":
+        raise ValueError(
+            f"Engagement {engagement_id} comes from {_SOURCE_WORDS.get(source, source)} and "
+            "follows its source: correct the source instead; this entry cannot be edited or "
+            "deleted by hand."
+        )
+    return entry
+
+
+def update_engagement(
+    con: duckdb.DuckDBPyConnection, *, actor: User, engagement_id: int, engagement_in: EngagementIn
+) -> None:
+    """Change a hand-made engagement (engagement.add for its old and new workstream), audited."""
+    require(actor, "engagement.add", workstream_id=engagement_in.workstream_id)
+    with transaction(con) as cur:
+        before = _hand_entry(cur, actor, engagement_id)
+        m49, partner = _resolve(cur, engagement_in)
+        cur.execute(
+            "UPDATE engagements SET m49 = ?, occurred_on = ?, kind = ?, workstream_id = ?,"
+            " product_id = ?, partner_m49 = ?, note = ? WHERE engagement_id = ?",
+            [
+                m49,
+                engagement_in.occurred_on,
+                engagement_in.kind,
+                engagement_in.workstream_id,
+                engagement_in.product_id,
+                partner,
+                engagement_in.note,
+                engagement_id,
+            ],
+        )
+        audit.record(
+            cur,
+            actor=actor,
+            action="engagement.edit",
+            entity="engagement",
+            entity_id=engagement_id,
+            before=before,
+            after=engagement_in,
+        )
+
+
+def delete_engagement(con: duckdb.DuckDBPyConnection, *, actor: User, engagement_id: int) -> None:
+    """Delete a hand-made engagement (engagement.add for its workstream), audited with its data."""
+    with transaction(con) as cur:
+        before = _hand_entry(cur, actor, engagement_id)
+        cur.execute("DELETE FROM engagements WHERE engagement_id = ?", [engagement_id])
+        audit.record(
+            cur,
+            actor=actor,
+            action="engagement.delete",
+            entity="engagement",
+            entity_id=engagement_id,
+            before=before,
+        )
+
+
+def list_hand_entries(
+    con: duckdb.DuckDBPyConnection, *, workstream_id: str | None = None
+) -> pd.DataFrame:
+    """Return hand-made engagements (all, or one workstream's), newest first, for the edit form."""
+    return (
+        con.cursor()
+        .execute(
+            "SELECT g.engagement_id, k.iso3, k.name_en AS country, g.occurred_on, g.kind,"
+            " g.workstream_id, g.product_id, pk.iso3 AS partner_iso3, g.note, g.created_by"
+            " FROM engagements g JOIN countries k ON k.m49 = g.m49"
+            " LEFT JOIN countries pk ON pk.m49 = g.partner_m49"
+            " WHERE g.source = 'manual' AND (CAST(? AS VARCHAR) IS NULL OR g.workstream_id = ?)"
+            " ORDER BY g.occurred_on DESC, g.engagement_id DESC",
+            [workstream_id, workstream_id],
+        )
+        .df()
+    )
 
 
 def list_workstreams(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:

@@ -142,6 +142,20 @@ def new_confirmed_booking(con, ws: str) -> int:
     return booking_id
 
 
+def engagement_in(con, ws: str, **kw) -> engagement.EngagementIn:
+    values = dict(
+        iso3=champion_iso3(con),
+        occurred_on=date.today() - timedelta(days=1),
+        kind="bilateral",
+        workstream_id=ws,
+    )
+    return engagement.EngagementIn(**(values | kw))
+
+
+def new_engagement(con, ws: str) -> int:
+    return engagement.add_engagement(con, actor=SYSTEM, engagement_in=engagement_in(con, ws))
+
+
 def reg_in(event_id: int, agency: str | None) -> registration.RegistrationIn:
     return registration.RegistrationIn(
         event_id=event_id,
@@ -305,6 +319,34 @@ def _event_rows() -> list[Write]:
                 },
                 call=lambda con, a, c: events.delete_agenda_item(
                     con, actor=a, item_id=c["item_id"]
+                ),
+                entity="agenda_item",
+                before=True,
+                **common,
+            ),
+            Write(
+                "events.update_agenda_item",
+                setup=lambda con, actor, ws=ws: {
+                    "item_id": events.add_agenda_item(
+                        con,
+                        actor=SYSTEM,
+                        event_id=new_event(con, ws),
+                        item_in=events.AgendaItemIn(
+                            title="Matrix item",
+                            starts_local=START,
+                            ends_local=START + timedelta(minutes=30),
+                        ),
+                    )
+                },
+                call=lambda con, a, c: events.update_agenda_item(
+                    con,
+                    actor=a,
+                    item_id=c["item_id"],
+                    item_in=events.AgendaItemIn(
+                        title="Matrix item, renamed",
+                        starts_local=START + timedelta(minutes=5),
+                        ends_local=START + timedelta(minutes=35),
+                    ),
                 ),
                 entity="agenda_item",
                 before=True,
@@ -559,6 +601,29 @@ def _product_rows() -> list[Write]:
                     ),
                 ),
                 entity="engagement",
+                **common,
+            ),
+            Write(
+                "engagement.update_engagement",
+                setup=lambda con, actor, ws=ws: {"engagement_id": new_engagement(con, ws)},
+                call=lambda con, a, c, ws=ws: engagement.update_engagement(
+                    con,
+                    actor=a,
+                    engagement_id=c["engagement_id"],
+                    engagement_in=engagement_in(con, ws, note=f"Matrix edit {tag()}"),
+                ),
+                entity="engagement",
+                before=True,
+                **common,
+            ),
+            Write(
+                "engagement.delete_engagement",
+                setup=lambda con, actor, ws=ws: {"engagement_id": new_engagement(con, ws)},
+                call=lambda con, a, c: engagement.delete_engagement(
+                    con, actor=a, engagement_id=c["engagement_id"]
+                ),
+                entity="engagement",
+                before=True,
                 **common,
             ),
             Write(
