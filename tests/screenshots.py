@@ -14,7 +14,15 @@ from pathlib import Path
 
 from core.db import open_database
 from core.demo import seed_demo
-from tests.browser.helpers import CHROMIUM, CHROMIUM_ARGS, ROOT, Server, login_as, wait_ready
+from tests.browser.helpers import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    ROOT,
+    Server,
+    free_port,
+    login_as,
+    wait_ready,
+)
 from tests.conftest import PAGES
 
 OUT = ROOT / "docs" / "screenshots"
@@ -47,7 +55,15 @@ def main() -> None:
         seed_demo(con, password_rounds=4)
         con.execute("CHECKPOINT")
         con.close()
-        server = Server(db)
+        # A free feed port of its own, so the Calendar shows a running feed server, not a clash.
+        feed_port = free_port()
+        server = Server(
+            db,
+            env={
+                "ACTIONPLAN_FEED_PORT": str(feed_port),
+                "ACTIONPLAN_FEED_URL": f"http://localhost:{feed_port}",
+            },
+        )
         try:
             with sync_playwright() as playwright:
                 browser = playwright.chromium.launch(
