@@ -152,7 +152,7 @@ def time_browser(db_path: Path, bare_db: Path, runs: int) -> tuple[dict, float, 
     """Return per page the median navigation-to-ready time in ms, the bare page's, and errors."""
     from playwright.sync_api import sync_playwright
 
-    server = Server(db_path)
+    server = Server(db_path, env={"ACTIONPLAN_FEED_PORT": "off"})  # no clash on the feed port
     bare = ScriptServer(BARE_APP, bare_db)
     times: dict[str, list[float]] = {page: [] for page in PAGES}
     bare_times: list[float] = []
