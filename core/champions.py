@@ -292,6 +292,53 @@ def add_cochair_term(con: duckdb.DuckDBPyConnection, *, actor: User, term_in: Co
     return term_id
 
 
+def list_cochair_terms(con: duckdb.DuckDBPyConnection, *, iso3: str | None = None) -> pd.DataFrame:
+    """Return co-chair terms (all, or one Champion's), open terms first, for the edit forms."""
+    return (
+        con.cursor()
+        .execute(
+            "SELECT t.term_id, k.iso3, k.name_en AS country, t.starts_on, t.ends_on, t.note,"
+            " t.source FROM cochair_terms t JOIN countries k USING (m49)"
+            " WHERE CAST(? AS VARCHAR) IS NULL OR k.iso3 = ?"
+            " ORDER BY t.ends_on IS NOT NULL, k.name_en, t.starts_on",
+            [iso3, iso3],
+        )
+        .df()
+    )
+
+
+def end_cochair_term(
+    con: duckdb.DuckDBPyConnection, *, actor: User, term_id: int, ends_on: date
+) -> None:
+    """Close an open co-chair term on `ends_on` (champion.edit), audited; refuse an ended one."""
+    require(actor, "champion.edit")
+    with transaction(con) as cur:
+        rows = cur.execute(
+            "SELECT k.name_en, t.starts_on, t.ends_on FROM cochair_terms t"
+            " JOIN countries k USING (m49) WHERE t.term_id = ?",
+            [term_id],
+        ).fetchall()
+        if not rows:
+            raise ValueError(f"Co-chair term {term_id} does not exist.")
+        name, starts_on, ended = rows[0]
+        if ended is not None:
+            raise ValueError(f"Term end: {name}'s co-chair term already ended on {ended:%d %b %Y}.")
+        if starts_on is not None and ends_on < starts_on:
+            raise ValueError(
+                f"Term end: {ends_on:%d %b %Y} is before the term started ({starts_on:%d %b %Y})."
+            )
+        cur.execute("UPDATE cochair_terms SET ends_on = ? WHERE term_id = ?", [ends_on, term_id])
+        audit.record(
+            cur,
+            actor=actor,
+            action="cochair.end",
+            entity="cochair_term",
+            entity_id=term_id,
+            before={"ends_on": None},
+            after={"ends_on": ends_on},
+        )
+
+
 # Focal points: contact details, only for roles allowed contacts.view ------------------------
 
 
@@ -315,7 +362,7 @@ def list_focal_points(
     return (
         con.cursor()
         .execute(
-            "SELECT k.iso3, k.name_en AS country, f.name, f.title, f.email, f.is_demo"
+            "SELECT f.focal_id, k.iso3, k.name_en AS country, f.name, f.title, f.email, f.is_demo"
             " FROM focal_points f JOIN countries k USING (m49)"
             " WHERE ? IS NULL OR k.iso3 = ? ORDER BY k.name_en, f.name",
             [iso3, iso3],
@@ -345,6 +392,58 @@ def add_focal_point(con: duckdb.DuckDBPyConnection, *, actor: User, focal_in: Fo
             after=focal_in,
         )
     return focal_id
+
+
+def _focal_row(cur: duckdb.DuckDBPyConnection, focal_id: int) -> dict:
+    rows = cur.execute(
+        "SELECT k.iso3, f.name, f.email, f.title FROM focal_points f JOIN countries k USING (m49)"
+        " WHERE f.focal_id = ?",
+        [focal_id],
+    ).fetchall()
+    if not rows:
+        raise ValueError(f"Focal point {focal_id} does not exist (it may have been deleted).")
+    return dict(zip(("iso3", "name", "email", "title"), rows[0], strict=True))
+
+
+def update_focal_point(
+    con: duckdb.DuckDBPyConnection, *, actor: User, focal_id: int, focal_in: FocalPointIn
+) -> None:
+    """Change a focal point's name, e-mail, title or Champion (champion.edit), audited."""
+    require(actor, "champion.edit")
+    with transaction(con) as cur:
+        before = _focal_row(cur, focal_id)
+        m49, name = _m49_of(cur, focal_in.iso3.upper())
+        if _champion_row(cur, m49) is None:
+            raise ValueError(f"Country: {name} is not a Champion.")
+        cur.execute(
+            "UPDATE focal_points SET m49 = ?, name = ?, email = ?, title = ? WHERE focal_id = ?",
+            [m49, focal_in.name, focal_in.email, focal_in.title, focal_id],
+        )
+        audit.record(
+            cur,
+            actor=actor,
+            action="focal_point.edit",
+            entity="focal_point",
+            entity_id=focal_id,
+            before=before,
+            after=focal_in,
+        )
+
+
+def delete_focal_point(con: duckdb.DuckDBPyConnection, *, actor: User, focal_id: int) -> None:
+    """Remove a focal point (champion.edit), audited with the details it held."""
+    require(actor, "champion.edit")
+    with transaction(con) as cur:
+        before = _focal_row(cur, focal_id)
+        cur.execute("DELETE FROM focal_points WHERE focal_id = ?", [focal_id])
+        audit.record(
+            cur,
+            actor=actor,
+            action="focal_point.delete",
+            entity="focal_point",
+            entity_id=focal_id,
+            before=before,
+        )
 
 
 # Geographic balance --------------------------------------------------------------------------

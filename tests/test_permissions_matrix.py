@@ -156,6 +156,11 @@ def new_engagement(con, ws: str) -> int:
     return engagement.add_engagement(con, actor=SYSTEM, engagement_in=engagement_in(con, ws))
 
 
+def new_focal_point(con) -> int:
+    focal_in = champions.FocalPointIn(iso3=champion_iso3(con), name=f"Matrix Person {tag()}")
+    return champions.add_focal_point(con, actor=SYSTEM, focal_in=focal_in)
+
+
 def reg_in(event_id: int, agency: str | None) -> registration.RegistrationIn:
     return registration.RegistrationIn(
         event_id=event_id,
@@ -929,6 +934,47 @@ def _other_rows() -> list[Write]:
                 focal_in=champions.FocalPointIn(iso3=champion_iso3(con), name="Matrix Person"),
             ),
             entity="focal_point",
+        ),
+        Write(
+            "champions.update_focal_point",
+            allowed=STAFF,
+            setup=lambda con, actor: {"focal_id": new_focal_point(con)},
+            call=lambda con, a, c: champions.update_focal_point(
+                con,
+                actor=a,
+                focal_id=c["focal_id"],
+                focal_in=champions.FocalPointIn(iso3=champion_iso3(con), name="Matrix Renamed"),
+            ),
+            entity="focal_point",
+            before=True,
+        ),
+        Write(
+            "champions.delete_focal_point",
+            allowed=STAFF,
+            setup=lambda con, actor: {"focal_id": new_focal_point(con)},
+            call=lambda con, a, c: champions.delete_focal_point(
+                con, actor=a, focal_id=c["focal_id"]
+            ),
+            entity="focal_point",
+            before=True,
+        ),
+        Write(
+            "champions.end_cochair_term",
+            allowed=STAFF,
+            setup=lambda con, actor: {
+                "term_id": champions.add_cochair_term(
+                    con,
+                    actor=SYSTEM,
+                    term_in=champions.CochairTermIn(
+                        iso3=champion_iso3(con), starts_on=date(2030, 1, 1), source="Matrix source"
+                    ),
+                )
+            },
+            call=lambda con, a, c: champions.end_cochair_term(
+                con, actor=a, term_id=c["term_id"], ends_on=date(2030, 12, 31)
+            ),
+            entity="cochair_term",
+            before=True,
         ),
         Write(
             "champions.set_grouping_member",
