@@ -4,6 +4,7 @@ import streamlit as st
 
 from core import champions, geo
 from ui.champions_balance import render_balance, render_growth, render_map
+from ui.champions_forms import render_cochair_forms, render_focal_point_forms
 from ui.champions_registry import render_registry
 from ui.context import connection, db_key, demo_banner, guard
 
@@ -67,6 +68,8 @@ with registry_tab:
         load_focal_points=load_focal_points,
         load_countries=load_countries,
     )
+    render_focal_point_forms(connection(), user)
+    render_cochair_forms(connection(), user)
 with balance_tab:
     render_map(load_map(db))
     render_balance(
