@@ -653,6 +653,44 @@ def list_agenda(con: duckdb.DuckDBPyConnection, *, event_id: int) -> pd.DataFram
     )
 
 
+def _agenda_slot(
+    cur: duckdb.DuckDBPyConnection,
+    event: Event,
+    item_in: AgendaItemIn,
+    *,
+    except_item: int | None = None,
+) -> tuple[datetime, datetime]:
+    """Return the item's UTC times; refuse times outside the event or overlapping another item."""
+    starts = to_utc(item_in.starts_local, event.tz)
+    ends = to_utc(item_in.ends_local, event.tz)
+    if starts < event.starts_utc or ends > event.ends_utc:
+        raise ValueError(
+            f"Agenda item '{item_in.title}': {item_in.starts_local:%H:%M}-"
+            f"{item_in.ends_local:%H:%M} is outside the event's own time in {event.tz}."
+        )
+    clash = cur.execute(
+        "SELECT title, starts_utc, ends_utc FROM agenda_items WHERE event_id = ?"
+        " AND starts_utc < ? AND ends_utc > ? AND item_id IS DISTINCT FROM ?"
+        " ORDER BY starts_utc LIMIT 1",
+        [event.event_id, ends, starts, except_item],
+    ).fetchone()
+    if clash:
+        raise ValueError(
+            f"Agenda item '{item_in.title}' overlaps '{clash[0]}' "
+            f"({_hm(clash[1], event.tz)}-{_hm(clash[2], event.tz)} in {event.tz})."
+        )
+    return starts, ends
+
+
+def _touch_event(cur: duckdb.DuckDBPyConnection, event_id: int) -> None:
+    # Touch the event row: two simultaneous changes to one agenda then conflict at commit,
+    # and calendar clients see a new SEQUENCE.
+    cur.execute(
+        "UPDATE events SET sequence = sequence + 1, updated_at_utc = ? WHERE event_id = ?",
+        [audit.utcnow(), event_id],
+    )
+
+
 def add_agenda_item(
     con: duckdb.DuckDBPyConnection, *, actor: User, event_id: int, item_in: AgendaItemIn
 ) -> int:
@@ -661,28 +699,8 @@ def add_agenda_item(
     def work(cur):
         event = _read_event(cur, event_id)
         require(actor, "event.edit", workstream_id=event.workstream_id)
-        starts = to_utc(item_in.starts_local, event.tz)
-        ends = to_utc(item_in.ends_local, event.tz)
-        if starts < event.starts_utc or ends > event.ends_utc:
-            raise ValueError(
-                f"Agenda item '{item_in.title}': {item_in.starts_local:%H:%M}-"
-                f"{item_in.ends_local:%H:%M} is outside the event's own time in {event.tz}."
-            )
-        clash = cur.execute(
-            "SELECT title, starts_utc, ends_utc FROM agenda_items WHERE event_id = ?"
-            " AND starts_utc < ? AND ends_utc > ? ORDER BY starts_utc LIMIT 1",
-            [event_id, ends, starts],
-        ).fetchone()
-        if clash:
-            raise ValueError(
-                f"Agenda item '{item_in.title}' overlaps '{clash[0]}' "
-                f"({_hm(clash[1], event.tz)}-{_hm(clash[2], event.tz)} in {event.tz})."
-            )
-        # Touch the event row: two simultaneous additions to one agenda then conflict at commit.
-        cur.execute(
-            "UPDATE events SET sequence = sequence + 1, updated_at_utc = ? WHERE event_id = ?",
-            [audit.utcnow(), event_id],
-        )
+        starts, ends = _agenda_slot(cur, event, item_in)
+        _touch_event(cur, event_id)
         item_id = cur.execute(
             "INSERT INTO agenda_items (event_id, starts_utc, ends_utc, title, presenter, moderator,"
             " product_id) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING item_id",
@@ -709,6 +727,69 @@ def add_agenda_item(
     return _guarded(con, work)
 
 
+def update_agenda_item(
+    con: duckdb.DuckDBPyConnection, *, actor: User, item_id: int, item_in: AgendaItemIn
+) -> bool:
+    """Change an agenda item in place (same rules as adding one); return True if anything changed.
+
+    An item that came from a slot booking keeps its times: the booking holds that time.
+    """
+
+    def work(cur):
+        row = cur.execute(
+            "SELECT event_id, starts_utc, ends_utc, title, presenter, moderator, product_id,"
+            " booking_id FROM agenda_items WHERE item_id = ?",
+            [item_id],
+        ).fetchone()
+        if row is None:
+            raise LookupError(f"There is no agenda item number {item_id}.")
+        event = _read_event(cur, row[0])
+        require(actor, "event.edit", workstream_id=event.workstream_id)
+        starts, ends = _agenda_slot(cur, event, item_in, except_item=item_id)
+        keys = ("starts_utc", "ends_utc", "title", "presenter", "moderator", "product_id")
+        old = dict(zip(keys, row[1:7], strict=True))
+        new = dict(
+            zip(
+                keys,
+                (
+                    starts,
+                    ends,
+                    item_in.title,
+                    item_in.presenter,
+                    item_in.moderator,
+                    item_in.product_id,
+                ),
+                strict=True,
+            )
+        )
+        if new == old:
+            return False
+        if row[7] is not None and (starts, ends) != (row[1], row[2]):
+            raise ValueError(
+                f"Agenda item '{old['title']}' comes from a slot booking: change its time on the"
+                " Bookings page (release the booking and book another slot)."
+            )
+        cur.execute(
+            "UPDATE agenda_items SET starts_utc = ?, ends_utc = ?, title = ?, presenter = ?,"
+            " moderator = ?, product_id = ? WHERE item_id = ?",
+            [*new.values(), item_id],
+        )
+        _touch_event(cur, event.event_id)
+        changed = [k for k in keys if new[k] != old[k]]
+        audit.record(
+            cur,
+            actor=actor,
+            action="update",
+            entity="agenda_item",
+            entity_id=item_id,
+            before=dict({k: old[k] for k in changed}, event_id=event.event_id),
+            after=dict({k: new[k] for k in changed}, event_id=event.event_id),
+        )
+        return True
+
+    return _guarded(con, work)
+
+
 def delete_agenda_item(con: duckdb.DuckDBPyConnection, *, actor: User, item_id: int) -> None:
     """Remove an agenda item."""
 
@@ -722,10 +803,7 @@ def delete_agenda_item(con: duckdb.DuckDBPyConnection, *, actor: User, item_id: 
             raise LookupError(f"There is no agenda item number {item_id}.")
         require(actor, "event.edit", workstream_id=row[2])
         cur.execute("DELETE FROM agenda_items WHERE item_id = ?", [item_id])
-        cur.execute(
-            "UPDATE events SET sequence = sequence + 1, updated_at_utc = ? WHERE event_id = ?",
-            [audit.utcnow(), row[0]],
-        )
+        _touch_event(cur, row[0])
         audit.record(
             cur,
             actor=actor,

@@ -81,6 +81,63 @@ def build_rrule(rec: RecurrenceIn, *, start_local: datetime, tz: str, all_day: b
     return ";".join(parts)
 
 
+def parse_rrule(
+    text: str | None, *, start_local: datetime, tz: str, all_day: bool
+) -> RecurrenceIn | None:
+    """Return the form's choices for a stored rule, or None when the form cannot show it.
+
+    The choices are accepted only when building them again gives the same rule, so that
+    saving the form unchanged never alters a series (rules from other calendars with parts
+    the form does not offer, such as WKST or BYSETPOS, stay as they are).
+    """
+    if not text:
+        return None
+    try:
+        rule = vRecur.from_ical(check_rrule(text))
+    except ValueError:
+        return None
+    freq = rule["FREQ"][0]
+    byday = [str(d) for d in rule.get("BYDAY", [])]
+    count = (rule.get("COUNT") or [None])[0]
+    until = (rule.get("UNTIL") or [None])[0]
+    if isinstance(until, datetime):
+        if until.tzinfo is not None:
+            until = until.astimezone(zone(tz))
+        until = until.date()
+    choices: dict = {
+        "interval": int((rule.get("INTERVAL") or [1])[0]),
+        "count": int(count) if count is not None else None,
+        "until": until if count is None else None,
+    }
+    if freq == "DAILY":
+        choices["pattern"] = "daily"
+    elif freq == "WEEKLY":
+        choices.update(pattern="weekly", weekdays=[d[-2:] for d in byday if d[-2:] in WEEKDAYS])
+    elif freq == "MONTHLY" and byday:
+        nth = byday[0][:-2]
+        choices.update(pattern="monthly_nth", nth=int(nth) if nth.lstrip("+-").isdigit() else None)
+    elif freq == "MONTHLY":
+        choices["pattern"] = "monthly_day"
+    else:
+        return None
+    try:
+        rec = RecurrenceIn(**choices)
+        again = build_rrule(rec, start_local=start_local, tz=tz, all_day=all_day)
+    except ValueError:  # pydantic's ValidationError is a ValueError
+        return None
+    return rec if vRecur.from_ical(again) == rule else None
+
+
+def exdates_by_day(text: str | None, *, tz: str, all_day: bool) -> dict[date, datetime]:
+    """Return a series' stored exceptions by local day (for the form's 'skip these dates')."""
+    return {
+        (
+            instant.date() if all_day else instant.replace(tzinfo=UTC).astimezone(zone(tz)).date()
+        ): instant
+        for instant in sorted(parse_exdates(text))
+    }
+
+
 def check_rrule(text: str) -> str:
     """Return the rule normalised, or raise ValueError saying what is wrong in plain words."""
     text = text.strip()

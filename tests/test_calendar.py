@@ -143,6 +143,171 @@ def test_agenda_items_must_fit_inside_the_event_and_not_overlap(con):
         )
 
 
+def test_agenda_items_change_in_place_under_the_same_rules_with_audit(con):
+    actor = demo_user(con, "secretariat")
+    event_id = events.create_event(con, actor=actor, event_in=_event_in())
+    day = datetime(2026, 2, 26)
+
+    def item(title, h1, m1, h2, m2, **more):
+        return events.AgendaItemIn(
+            title=title,
+            starts_local=day.replace(hour=h1, minute=m1),
+            ends_local=day.replace(hour=h2, minute=m2),
+            **more,
+        )
+
+    welcome = events.add_agenda_item(
+        con, actor=actor, event_id=event_id, item_in=item("Welcome", 15, 0, 15, 30)
+    )
+    events.add_agenda_item(
+        con, actor=actor, event_id=event_id, item_in=item("Guide", 15, 30, 16, 30)
+    )
+    sequence = events.get_event(con, event_id).sequence
+    # Moving an item over itself is fine; the item's old place does not count as a clash.
+    assert events.update_agenda_item(
+        con,
+        actor=actor,
+        item_id=welcome,
+        item_in=item("Welcome and tour de table", 15, 5, 15, 30, moderator="Secretariat"),
+    )
+    assert not events.update_agenda_item(
+        con,
+        actor=actor,
+        item_id=welcome,
+        item_in=item("Welcome and tour de table", 15, 5, 15, 30, moderator="Secretariat"),
+    )
+    agenda = events.list_agenda(con, event_id=event_id).set_index("item_id")
+    assert agenda.loc[welcome, "title"] == "Welcome and tour de table"
+    assert agenda.loc[welcome, "starts_utc"] == datetime(2026, 2, 26, 14, 5)
+    assert agenda.loc[welcome, "moderator"] == "Secretariat"
+    assert events.get_event(con, event_id).sequence == sequence + 1
+    with pytest.raises(ValueError, match="'Long welcome' overlaps 'Guide' \\(15:30-16:30"):
+        events.update_agenda_item(
+            con, actor=actor, item_id=welcome, item_in=item("Long welcome", 15, 0, 15, 45)
+        )
+    with pytest.raises(ValueError, match="outside the event's own time"):
+        events.update_agenda_item(
+            con, actor=actor, item_id=welcome, item_in=item("Early", 14, 30, 15, 0)
+        )
+    with pytest.raises(PermissionDenied):
+        events.update_agenda_item(
+            con,
+            actor=demo_user(con, "viewer"),
+            item_id=welcome,
+            item_in=item("Hijacked", 15, 0, 15, 30),
+        )
+    with pytest.raises(LookupError, match="no agenda item number"):
+        events.update_agenda_item(
+            con, actor=actor, item_id=987654, item_in=item("Ghost", 15, 0, 15, 30)
+        )
+    log = _audit(con, "agenda_item")
+    assert [row[0] for row in log] == ["create", "create", "update"]
+    _, username, entity_id, before, after = log[-1]
+    assert (username, entity_id) == ("secretariat", str(welcome))
+    assert json.loads(before)["title"] == "Welcome" and "presenter" not in json.loads(before)
+    assert json.loads(after)["moderator"] == "Secretariat"
+    assert events.get_event(con, event_id).title == "Peer-learning session"
+
+
+def test_an_agenda_item_from_a_slot_booking_keeps_its_time(con):
+    actor = demo_user(con, "secretariat")
+    event_id = events.create_event(con, actor=actor, event_in=_event_in())
+    item_id = con.execute(
+        "INSERT INTO agenda_items (event_id, starts_utc, ends_utc, title, booking_id)"
+        " VALUES (?, ?, ?, 'CWG-2.2: briefing', 4242) RETURNING item_id",
+        [event_id, datetime(2026, 2, 26, 14, 0), datetime(2026, 2, 26, 14, 30)],
+    ).fetchone()[0]
+    booked = {
+        "starts_local": datetime(2026, 2, 26, 15, 0),
+        "ends_local": datetime(2026, 2, 26, 15, 30),
+    }
+    assert events.update_agenda_item(
+        con,
+        actor=actor,
+        item_id=item_id,
+        item_in=events.AgendaItemIn(title="CWG-2.2: briefing", moderator="IOM", **booked),
+    )
+    with pytest.raises(ValueError, match="comes from a slot booking"):
+        events.update_agenda_item(
+            con,
+            actor=actor,
+            item_id=item_id,
+            item_in=events.AgendaItemIn(
+                title="CWG-2.2: briefing",
+                starts_local=datetime(2026, 2, 26, 16, 0),
+                ends_local=datetime(2026, 2, 26, 16, 30),
+            ),
+        )
+
+
+@pytest.mark.parametrize(
+    ("rule", "start", "all_day", "expected"),
+    [
+        (
+            "FREQ=MONTHLY;BYDAY=3WE;COUNT=4",
+            datetime(2026, 1, 21, 15),
+            False,
+            {"pattern": "monthly_nth", "nth": 3, "count": 4},
+        ),
+        (
+            "FREQ=WEEKLY;BYDAY=TU,TH;UNTIL=20260331T215959Z",
+            datetime(2026, 3, 3, 9),
+            False,
+            {"pattern": "weekly", "weekdays": ["TU", "TH"], "until": datetime(2026, 3, 31).date()},
+        ),
+        (
+            "FREQ=WEEKLY;BYDAY=TU;INTERVAL=2;COUNT=6",
+            datetime(2026, 3, 3, 9),
+            False,
+            {"pattern": "weekly", "interval": 2, "weekdays": ["TU"], "count": 6},
+        ),
+        (
+            "FREQ=MONTHLY;BYMONTHDAY=3;UNTIL=20261231",
+            datetime(2026, 3, 3),
+            True,
+            {"pattern": "monthly_day", "until": datetime(2026, 12, 31).date()},
+        ),
+        (
+            "FREQ=MONTHLY;BYDAY=-1FR;COUNT=3",
+            datetime(2026, 3, 27, 9),
+            False,
+            {"pattern": "monthly_nth", "nth": -1, "count": 3},
+        ),
+        ("FREQ=DAILY;COUNT=5", datetime(2026, 3, 3, 9), False, {"pattern": "daily", "count": 5}),
+        # What the form cannot show stays "keep the current repetition" (None).
+        ("FREQ=DAILY", datetime(2026, 3, 3, 9), False, None),
+        ("FREQ=WEEKLY;WKST=MO;BYDAY=TU;COUNT=3", datetime(2026, 3, 3, 9), False, None),
+        ("FREQ=YEARLY;COUNT=3", datetime(2026, 3, 3, 9), False, None),
+        ("FREQ=MONTHLY;BYMONTHDAY=15;COUNT=3", datetime(2026, 3, 3, 9), False, None),
+        (None, datetime(2026, 3, 3, 9), False, None),
+    ],
+)
+def test_a_stored_repetition_reads_back_as_the_forms_choices(rule, start, all_day, expected):
+    parsed = recurrence.parse_rrule(rule, start_local=start, tz=ZURICH, all_day=all_day)
+    if expected is None:
+        assert parsed is None
+        return
+    assert parsed.model_dump(include=set(expected)) == expected
+    # Building the rule again from the choices gives the stored rule: saving changes nothing.
+    rebuilt = recurrence.build_rrule(parsed, start_local=start, tz=ZURICH, all_day=all_day)
+    assert recurrence.check_rrule(rebuilt) == recurrence.check_rrule(rule)
+
+
+def test_skipped_occurrences_read_back_as_local_days():
+    stored = recurrence.format_exdates(
+        [datetime(2026, 3, 18, 23, 30), datetime(2026, 2, 18, 14, 0)]
+    )
+    by_day = recurrence.exdates_by_day(stored, tz=ZURICH, all_day=False)
+    # 23:30 UTC on 18 March is already 19 March in Zurich.
+    assert by_day == {
+        datetime(2026, 2, 18).date(): datetime(2026, 2, 18, 14, 0),
+        datetime(2026, 3, 19).date(): datetime(2026, 3, 18, 23, 30),
+    }
+    assert recurrence.exdates_by_day(None, tz=ZURICH, all_day=False) == {}
+    all_day = recurrence.exdates_by_day("2026-05-01T00:00:00", tz=ZURICH, all_day=True)
+    assert list(all_day) == [datetime(2026, 5, 1).date()]
+
+
 def test_every_third_wednesday_keeps_local_time_across_the_march_change(con):
     rule = recurrence.build_rrule(
         recurrence.RecurrenceIn(pattern="monthly_nth", nth=3, count=4),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import json
 from datetime import date, datetime
 
@@ -9,9 +10,9 @@ import pyarrow as pa
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core import events
+from core import events, recurrence
 from core.db import open_database
-from tests.conftest import APP, login
+from tests.conftest import APP, ROOT, demo_user, login
 
 
 @pytest.fixture
@@ -157,5 +158,179 @@ def test_a_user_creates_and_revokes_a_feed(calendar_env):
 
         assert feed_calendar(con, token, demo_mode=True) is None
         assert events.list_all_event_ids(con)
+    finally:
+        con.close()
+
+
+SECRET = "s3cret-passcode-4821"
+
+
+def _staged_event(db_path, **changes) -> int:
+    """Create a CWG-2.2 technical meeting on 4 March 2030 with join details and one agenda item."""
+    con = open_database(db_path)
+    try:
+        actor = demo_user(con, "secretariat")
+        data = {
+            "title": "Staged peer exchange",
+            "kind": "technical_meeting",
+            "audience": "champions",
+            "workstream_id": "CWG-2.2",
+            "tz": "Europe/Zurich",
+            "start_local": datetime(2030, 3, 4, 15, 0),
+            "end_local": datetime(2030, 3, 4, 17, 0),
+        }
+        event_id = events.create_event(con, actor=actor, event_in=events.EventIn(**data | changes))
+        events.set_join_details(
+            con,
+            actor=actor,
+            event_id=event_id,
+            details=events.JoinDetailsIn(url="https://example.org/staged-join", password=SECRET),
+        )
+        events.add_agenda_item(
+            con,
+            actor=actor,
+            event_id=event_id,
+            item_in=events.AgendaItemIn(
+                title="Welcome",
+                starts_local=datetime(2030, 3, 4, 15, 0),
+                ends_local=datetime(2030, 3, 4, 15, 30),
+            ),
+        )
+        return event_id
+    finally:
+        con.close()
+
+
+def _open_staged(username: str) -> AppTest:
+    at = _open(username)
+    at.date_input(key="calendar_date").set_value(date(2030, 3, 4)).run()
+    return _pick(at, "Staged peer exchange")
+
+
+def _everything_shown(at) -> str:
+    """Return the text of every element and widget value on the page."""
+    out = []
+
+    def walk(node):
+        proto = getattr(node, "proto", None)
+        if proto is not None:
+            out.append(str(proto))
+        for child in getattr(node, "children", {}).values():
+            walk(child)
+
+    walk(at._tree)
+    return "\n".join(out)
+
+
+def test_join_details_form_is_prefilled_for_staff_and_saves_with_audit(calendar_env):
+    event_id = _staged_event(calendar_env)
+    at = _open_staged("secretariat")
+    assert not at.exception, [e.message for e in at.exception]
+    assert "Set the join details" in [e.label for e in at.expander]
+    key = f"calendar_join_{event_id}"
+    assert at.text_input(key=f"{key}_url").value == "https://example.org/staged-join"
+    assert at.text_input(key=f"{key}_password").value == SECRET
+    assert SECRET in _everything_shown(at)  # the walk finds it when it is on the page
+    at.text_input(key=f"{key}_url").input("https://example.org/new-join")
+    at.text_input(key=f"{key}_number").input("123 456")
+    at.button(key=f"{key}_submit").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    con = open_database(calendar_env)
+    try:
+        assert con.execute(
+            "SELECT url, meeting_number, password FROM event_join_details WHERE event_id = ?",
+            [event_id],
+        ).fetchone() == ("https://example.org/new-join", "123 456", SECRET)
+        logged = con.execute(
+            "SELECT username, after_json FROM audit_log WHERE entity = 'event_join_details'"
+            " ORDER BY audit_id DESC"
+        ).fetchone()
+        assert logged[0] == "secretariat" and "new-join" not in logged[1]
+    finally:
+        con.close()
+
+
+def test_a_viewer_never_sees_the_join_form_or_the_join_details(calendar_env):
+    _staged_event(calendar_env)
+    at = _open_staged("viewer")
+    assert not at.exception, [e.message for e in at.exception]
+    assert any("Staged peer exchange" in h.value for h in at.subheader)
+    assert "Set the join details" not in [e.label for e in at.expander]
+    assert not [w for w in at.text_input if (w.key or "").startswith("calendar_join_")]
+    shown = _everything_shown(at)
+    assert SECRET not in shown and "staged-join" not in shown
+    # The walk does see the detail (so the absence above means something).
+    assert "Staged peer exchange" in shown and "Welcome" in shown
+
+
+def test_a_lead_may_replace_join_details_without_ever_seeing_them(calendar_env):
+    event_id = _staged_event(calendar_env)
+    at = _open_staged("lead_cwg22")
+    assert not at.exception, [e.message for e in at.exception]
+    key = f"calendar_join_{event_id}"
+    assert at.text_input(key=f"{key}_url").value == ""
+    assert at.text_input(key=f"{key}_password").value == ""
+    shown = _everything_shown(at)
+    assert SECRET not in shown and "staged-join" not in shown
+
+
+def test_cached_loaders_never_hold_join_details():
+    sources = [ROOT / "pages" / "calendar.py", *sorted((ROOT / "ui").glob("calendar_*.py"))]
+    for path in sources:
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.FunctionDef) and any(
+                "cache_data" in ast.unparse(d) for d in node.decorator_list
+            ):
+                assert "join_details" not in ast.unparse(node), f"{path.name}:{node.name}"
+
+
+def test_an_agenda_item_is_changed_in_place(calendar_env):
+    event_id = _staged_event(calendar_env)
+    at = _open_staged("lead_cwg22")
+    box = at.selectbox(key="calendar_agenda_edit_pick")
+    (item_id,) = [o for o in box.options if o != "Choose an item"]
+    con = open_database(calendar_env)
+    try:
+        item_id = int(events.list_agenda(con, event_id=event_id)["item_id"].iloc[0])
+    finally:
+        con.close()
+    box.set_value(item_id).run()
+    key = f"calendar_agenda_edit_{item_id}"
+    assert at.text_input(key=f"{key}_title").value == "Welcome"
+    at.text_input(key=f"{key}_title").input("Welcome and tour de table")
+    at.time_input(key=f"{key}_end").set_value(datetime(2000, 1, 1, 15, 45).time())
+    at.button(key=f"{key}_submit").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert any("Saved agenda item" in s.value for s in at.success)
+    con = open_database(calendar_env)
+    try:
+        agenda = events.list_agenda(con, event_id=event_id)
+        assert list(agenda["title"]) == ["Welcome and tour de table"]
+        assert agenda["ends_utc"].iloc[0] == datetime(2030, 3, 4, 14, 45)
+    finally:
+        con.close()
+
+
+def test_editing_a_repeating_event_opens_with_its_repetition(calendar_env):
+    event_id = _staged_event(
+        calendar_env,
+        rrule="FREQ=MONTHLY;BYDAY=1MO;COUNT=4",
+        exdates=[datetime(2030, 5, 6, 13, 0)],  # 6 May 15:00 CEST
+    )
+    at = _open_staged("secretariat")
+    assert not at.exception, [e.message for e in at.exception]
+    assert at.selectbox(key="calendar_edit_repeat").value == "monthly_nth"
+    assert at.selectbox(key="calendar_edit_nth").value == 1
+    assert at.number_input(key="calendar_edit_count").value == 4
+    assert at.text_input(key="calendar_edit_skips").value == "2030-05-06"
+    # Saving the form untouched keeps the series exactly as it was.
+    at.button(key="calendar_edit_submit").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    con = open_database(calendar_env)
+    try:
+        event = events.get_event(con, event_id)
+        assert event.rrule == recurrence.check_rrule("FREQ=MONTHLY;BYDAY=1MO;COUNT=4")
+        assert event.exdates == "2030-05-06T13:00:00"
+        assert event.sequence == 2  # the join details and the agenda item; the save changed nothing
     finally:
         con.close()

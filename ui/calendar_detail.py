@@ -150,6 +150,59 @@ def render_edit_controls(user: User, event: events.Event, starts: datetime, choi
         render_event_form(user, "calendar_edit", event, choices)
     with st.expander("Agenda items"):
         render_agenda_editor(user, event, choices)
+    with st.expander("Set the join details"):
+        render_join_form(user, event)
+
+
+def render_join_form(user: User, event: events.Event) -> None:
+    """Set or replace how to join; pre-filled only for users who may also see the details."""
+    con = connection()
+    # Read per run, never through st.cache_data: cached values would outlive a permission.
+    current = (
+        events.join_details_for(con, user=user, event_ids=[event.event_id]).get(event.event_id)
+        if events.may_see_join_details(con, user, event.event_id)
+        else None
+    ) or {}
+    if not current:
+        st.caption(
+            "Saving replaces any join details already stored for this event "
+            "(they are shown only to staff and confirmed participants)."
+        )
+    key = f"calendar_join_{event.event_id}"
+    with st.form(f"{key}_form"):
+        url = st.text_input("Meeting link", value=current.get("url") or "", key=f"{key}_url")
+        c1, c2 = st.columns(2)
+        number = c1.text_input(
+            "Meeting number", value=current.get("meeting_number") or "", key=f"{key}_number"
+        )
+        password = c2.text_input(
+            "Passcode",
+            value=current.get("password") or "",
+            type="password",
+            key=f"{key}_password",
+        )
+        dial_in = st.text_area(
+            "Dial-in numbers", value=current.get("dial_in") or "", key=f"{key}_dial_in"
+        )
+        if not st.form_submit_button("Save join details", key=f"{key}_submit"):
+            return
+    try:
+        details = events.JoinDetailsIn(
+            url=url.strip() or None,
+            meeting_number=number.strip() or None,
+            password=password.strip() or None,
+            dial_in=dial_in.strip() or None,
+        )
+        events.set_join_details(con, actor=user, event_id=event.event_id, details=details)
+    except ValidationError as exc:
+        for message in events.explain(exc):
+            st.error(message)
+    except (ValueError, LookupError, events.EventConflict, PermissionDenied) as exc:
+        st.error(str(exc))
+    else:
+        st.session_state["calendar_flash"] = f"Saved the join details of '{event.title}'."
+        after_write()
+        st.rerun()
 
 
 def render_agenda_editor(user: User, event: events.Event, choices: dict) -> None:
@@ -165,8 +218,10 @@ def render_agenda_editor(user: User, event: events.Event, choices: dict) -> None
             events.delete_agenda_item(con, actor=user, item_id=int(item["item_id"]))
             after_write()
             st.rerun()
-    day = timezones.to_local(event.starts_utc, event.tz).date()
     products = dict(choices["products"])
+    if not agenda.empty:
+        render_agenda_item_form(user, event, agenda, products)
+    day = timezones.to_local(event.starts_utc, event.tz).date()
     with st.form("calendar_agenda_form", clear_on_submit=True):
         st.caption(f"New item on {day:%d %b %Y}, times in {event.tz}")
         title = st.text_input("Item", key="calendar_agenda_title")
@@ -200,3 +255,78 @@ def render_agenda_editor(user: User, event: events.Event, choices: dict) -> None
             else:
                 after_write()
                 st.rerun()
+
+
+def render_agenda_item_form(
+    user: User, event: events.Event, agenda: pd.DataFrame, products: dict
+) -> None:
+    """Change one agenda item in place: pick it, then edit its pre-filled fields."""
+    items = {int(r["item_id"]): r for r in agenda.to_dict("records")}
+    item_id = st.selectbox(
+        "Change an item",
+        [None, *items],
+        format_func=lambda i: (
+            "Choose an item"
+            if i is None
+            else f"{timezones.to_local(items[i]['starts_utc'], event.tz):%H:%M} {items[i]['title']}"
+        ),
+        key="calendar_agenda_edit_pick",
+    )
+    if item_id is None:
+        return
+    item = items[item_id]
+    starts = timezones.to_local(item["starts_utc"], event.tz).replace(tzinfo=None)
+    ends = timezones.to_local(item["ends_utc"], event.tz).replace(tzinfo=None)
+    key = f"calendar_agenda_edit_{item_id}"
+    with st.form(f"{key}_form"):
+        st.caption(f"Item on {starts:%d %b %Y}, times in {event.tz}")
+        if _present(item["booking_id"]):
+            st.caption("Booked through a slot: its time is held by the booking.")
+        title = st.text_input("Item", value=item["title"], key=f"{key}_title")
+        c1, c2 = st.columns(2)
+        start = c1.time_input("From", value=starts.time(), step=300, key=f"{key}_start")
+        end = c2.time_input("To", value=ends.time(), step=300, key=f"{key}_end")
+        presenter = c1.text_input(
+            "Presenter", value=_text(item["presenter"]), key=f"{key}_presenter"
+        )
+        moderator = c2.text_input(
+            "Moderator", value=_text(item["moderator"]), key=f"{key}_moderator"
+        )
+        options = [None, *products]
+        current = int(item["product_id"]) if _present(item["product_id"]) else None
+        product = st.selectbox(
+            "Linked product",
+            options,
+            index=options.index(current) if current in options else 0,
+            format_func=lambda p: "-" if p is None else products[p],
+            key=f"{key}_product",
+        )
+        if not st.form_submit_button("Save item", key=f"{key}_submit"):
+            return
+    try:
+        item_in = events.AgendaItemIn(
+            title=title,
+            starts_local=datetime.combine(starts.date(), start),
+            ends_local=datetime.combine(ends.date(), end),
+            presenter=presenter or None,
+            moderator=moderator or None,
+            product_id=product,
+        )
+        events.update_agenda_item(connection(), actor=user, item_id=item_id, item_in=item_in)
+    except ValidationError as exc:
+        for message in events.explain(exc):
+            st.error(message)
+    except (ValueError, LookupError, events.EventConflict, PermissionDenied) as exc:
+        st.error(str(exc))
+    else:
+        st.session_state["calendar_flash"] = f"Saved agenda item '{item_in.title}'."
+        after_write()
+        st.rerun()
+
+
+def _present(value: object) -> bool:
+    return value is not None and not pd.isna(value)
+
+
+def _text(value: object) -> str:
+    return str(value) if _present(value) else ""

@@ -45,6 +45,20 @@ def render_event_form(user: User, prefix: str, event: events.Event | None, choic
     repeat_options = [k for k in REPEATS if event is not None or k != "keep"]
     if event is None or not event.rrule:
         repeat_options = [k for k in repeat_options if k != "keep"]
+    # A repeating event opens with its own repetition; "keep" for rules the form cannot show.
+    current = (
+        recurrence.parse_rrule(
+            event.rrule, start_local=start_local, tz=event.tz, all_day=event.all_day
+        )
+        if event
+        else None
+    )
+    repeat_default = current.pattern if current else ("keep" if event and event.rrule else "none")
+    skipped = (
+        recurrence.exdates_by_day(event.exdates, tz=event.tz, all_day=event.all_day)
+        if event
+        else {}
+    )
     with st.form(f"{prefix}_form"):
         title = st.text_input("Title", value=event.title if event else "", key=f"{prefix}_title")
         c1, c2, c3 = st.columns(3)
@@ -101,25 +115,49 @@ def render_event_form(user: User, prefix: str, event: events.Event | None, choic
         )
         c1, c2, c3 = st.columns(3)
         repeat = c1.selectbox(
-            "Repeats", repeat_options, format_func=REPEATS.get, key=f"{prefix}_repeat"
+            "Repeats",
+            repeat_options,
+            index=repeat_options.index(repeat_default),
+            format_func=REPEATS.get,
+            key=f"{prefix}_repeat",
         )
         interval = c2.number_input(
-            "Every (1 = every week/month)", 1, 52, 1, key=f"{prefix}_interval"
+            "Every (1 = every week/month)",
+            1,
+            52,
+            current.interval if current else 1,
+            key=f"{prefix}_interval",
         )
+        nths = [1, 2, 3, 4, -1]
         nth = c3.selectbox(
             "Which weekday of the month",
-            [1, 2, 3, 4, -1],
-            index=2,
+            nths,
+            index=nths.index(current.nth) if current and current.nth in nths else 2,
             format_func=recurrence.ORDINALS.get,
             key=f"{prefix}_nth",
         )
         c1, c2, c3 = st.columns(3)
         count = c1.number_input(
-            "Number of times (0 = use 'until')", 0, 500, 6, key=f"{prefix}_count"
+            "Number of times (0 = use 'until')",
+            0,
+            500,
+            (current.count or 0) if current else 6,
+            key=f"{prefix}_count",
         )
-        until = c2.date_input("Until", value=None, key=f"{prefix}_until")
+        until = c2.date_input(
+            "Until", value=current.until if current else None, key=f"{prefix}_until"
+        )
         skips = c3.text_input(
-            "Skip these dates (YYYY-MM-DD, comma separated)", key=f"{prefix}_skips"
+            "Skip these dates (YYYY-MM-DD, comma separated)",
+            value=", ".join(f"{d:%Y-%m-%d}" for d in skipped),
+            key=f"{prefix}_skips",
+        )
+        weekdays = st.multiselect(
+            "Weekly on (empty = the start's weekday)",
+            list(recurrence.WEEKDAYS),
+            default=current.weekdays if current else [],
+            format_func=recurrence.WEEKDAY_NAMES.get,
+            key=f"{prefix}_weekdays",
         )
         invitees = st.multiselect(
             "Invited Champions",
@@ -154,14 +192,22 @@ def render_event_form(user: User, prefix: str, event: events.Event | None, choic
         if all_day
         else datetime.combine(end_day, end_time)
     )
-    rrule, exdates = (event.rrule, []) if event else (None, [])
-    if event and repeat == "keep":
-        exdates = recurrence.parse_exdates(event.exdates)
-    elif repeat not in ("none", "keep"):
+    rrule = event.rrule if event else None
+    exdates: list[datetime] = []
+    # Days skipped before keep their stored instant (it may come from a file) while the
+    # series keeps its time; when the time moves, the skipped occurrences move with it.
+    same_time = event is not None and (start, tz, all_day) == (
+        start_local,
+        event.tz,
+        event.all_day,
+    )
+    kept = skipped if same_time else {}
+    if repeat not in ("none", "keep"):
         try:
             rec = recurrence.RecurrenceIn(
                 pattern=repeat,
                 interval=int(interval),
+                weekdays=weekdays if repeat == "weekly" else [],
                 nth=nth if repeat == "monthly_nth" else None,
                 count=int(count) or None,
                 until=None if int(count) else until,
@@ -180,7 +226,9 @@ def render_event_form(user: User, prefix: str, event: events.Event | None, choic
             errors.append(f"Skip these dates: '{part}' is not a date like 2026-04-15")
             continue
         base = timezones.to_utc(start, tz) if not all_day else start
-        exdates.append(recurrence.exdate_for_day(day, starts_utc=base, tz=tz, all_day=all_day))
+        exdates.append(
+            kept.get(day) or recurrence.exdate_for_day(day, starts_utc=base, tz=tz, all_day=all_day)
+        )
     if errors:
         for message in errors:
             st.error(message)
