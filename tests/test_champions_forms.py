@@ -114,7 +114,8 @@ def test_staff_record_a_term_and_end_it(app_env):
 
 
 def test_the_champions_page_shows_the_forms_to_staff_only(app_env):
-    from tests.test_champions_pages import _keys, _open as open_page
+    from tests.test_champions_pages import _keys
+    from tests.test_champions_pages import _open as open_page
 
     assert "champions_focal_choice" in _keys(open_page("secretariat", "champions"), "selectbox")
     assert "champions_cochair_country" not in _keys(open_page("viewer", "champions"), "selectbox")
