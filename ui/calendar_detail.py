@@ -103,7 +103,9 @@ def render_detail(
     if not detail["products"].empty:
         st.markdown("**Linked products**")
         st.dataframe(
-            detail["products"][["title", "workstream_id", "stage"]],
+            detail["products"][["title", "workstream_id", "stage"]].rename(
+                columns={"workstream_id": "workstream"}
+            ),
             hide_index=True,
             width="stretch",
             key="calendar_detail_products",

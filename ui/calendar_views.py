@@ -161,7 +161,7 @@ def render_year(df: pd.DataFrame, year: int) -> None:
     )[["title", "kind_label", "lane", "start", "end", "tz", "status"]]
     timeline = (
         alt.Chart(frame)
-        .mark_bar(height=14, cornerRadius=2)
+        .mark_bar(height=14, cornerRadius=2, clip=True)
         .encode(
             x=alt.X(
                 "start:T",
