@@ -107,13 +107,13 @@ def render_audit() -> None:
     )
     st.download_button(
         "Download as Excel",
-        tabular.excel_bytes(log, sheet="Audit log"),
+        lambda: tabular.excel_bytes(log, sheet="Audit log"),  # built on click, not every rerun
         "audit-log.xlsx",
         key="admin_audit_xlsx",
     )
     st.download_button(
         "Download as CSV",
-        tabular.csv_bytes(log),
+        lambda: tabular.csv_bytes(log),
         "audit-log.csv",
         "text/csv",
         key="admin_audit_csv",

@@ -133,5 +133,6 @@ def login_as(page, base_url: str, username: str, password: str | None = None) ->
 
 def open_page(page, base_url: str, url_path: str) -> None:
     """Open a page by its URL path, as a bookmarked link would, and wait until it is drawn."""
-    page.goto(f"{base_url}/{url_path}")
+    # The default page (Overview) lives at the root URL.
+    page.goto(f"{base_url}/{'' if url_path == 'overview' else url_path}")
     wait_ready(page)
