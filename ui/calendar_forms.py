@@ -280,16 +280,15 @@ def render_downloads(user: User, occurrences: pd.DataFrame) -> None:
     con = connection()
     export_cols[0].download_button(
         "Download the whole calendar (.ics)",
-        data=ics.export_ics(con, user=user),
+        data=lambda: ics.export_ics(con, user=user),  # built on click, not on every rerun
         file_name="champions-calendar.ics",
         mime="text/calendar",
         key="calendar_download_all",
     )
+    shown_ids = [int(i) for i in occurrences["event_id"].unique()] or [-1]
     export_cols[1].download_button(
         f"Download this view's {occurrences['event_id'].nunique()} events (.ics)",
-        data=ics.export_ics(
-            con, user=user, event_ids=[int(i) for i in occurrences["event_id"].unique()] or [-1]
-        ),
+        data=lambda: ics.export_ics(con, user=user, event_ids=shown_ids),
         file_name="champions-calendar-filtered.ics",
         mime="text/calendar",
         key="calendar_download_filtered",

@@ -25,14 +25,14 @@ def download_buttons(
     with st.container(horizontal=True, gap="small"):
         st.download_button(
             csv_label,
-            tabular.csv_bytes(frame),
+            lambda: tabular.csv_bytes(frame),  # built on click, not on every rerun
             file_name=f"{file_stem}.csv",
             mime="text/csv",
             key=csv_key,
         )
         st.download_button(
             excel_label,
-            tabular.excel_bytes(frame, sheet=sheet),
+            lambda: tabular.excel_bytes(frame, sheet=sheet),
             file_name=f"{file_stem}.xlsx",
             mime=EXCEL_MIME,
             key=excel_key,
