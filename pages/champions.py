@@ -3,7 +3,7 @@
 import streamlit as st
 
 from core import champions, geo
-from ui.champions_balance import render_balance, render_growth, render_map
+from ui.champions_balance import map_spec, render_balance, render_growth, render_map
 from ui.champions_forms import render_cochair_forms, render_focal_point_forms
 from ui.champions_registry import render_registry
 from ui.context import connection, db_key, demo_banner, guard
@@ -30,7 +30,8 @@ def load_balance(db: str, grouping_id: str):
 
 @st.cache_data(ttl=300, show_spinner=False)
 def load_map(db: str):
-    return geo.map_countries(connection())[["id", "country", "status", "detail"]]
+    marks = geo.map_countries(connection())[["id", "country", "status", "detail"]]
+    return map_spec(marks), marks
 
 
 @st.cache_data(ttl=300, show_spinner=False)
@@ -71,7 +72,7 @@ with registry_tab:
     render_focal_point_forms(connection(), user)
     render_cochair_forms(connection(), user)
 with balance_tab:
-    render_map(load_map(db))
+    render_map(*load_map(db))
     render_balance(
         load_groupings(db),
         user,

@@ -9,8 +9,8 @@ from ui.champions_registry import done
 from ui.context import connection
 
 
-def render_map(marks) -> None:
-    """Draw the world map of Champions and possible candidates."""
+def map_spec(marks) -> dict:
+    """Build the world map of Champions and candidates as a Vega-Lite spec (Altair, cacheable)."""
     topo = geo.world_topojson()
     countries = alt.Data(values=topo, format=alt.DataFormat(type="topojson", feature="countries"))
     base = (
@@ -35,8 +35,13 @@ def render_map(marks) -> None:
             tooltip=[alt.Tooltip("country:N", title="Country"), alt.Tooltip("detail:N", title="")],
         )
     )
-    chart = (base + layer).project("equalEarth").properties(height=430)
-    st.altair_chart(chart, width="stretch", key="champions_map")
+    return (base + layer).project("equalEarth").properties(height=430).to_dict()
+
+
+def render_map(spec: dict, marks) -> None:
+    """Draw the cached map spec and name the possible candidates."""
+    # The spec inlines the 110 m world TopoJSON; building and validating it per rerun cost ~1 s.
+    st.vega_lite_chart(spec, width="stretch", key="champions_map")
     candidates = marks[marks["status"] == geo.CANDIDATE]
     if len(candidates):
         st.caption(
