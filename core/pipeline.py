@@ -206,9 +206,18 @@ def filter_products(
     language_gap: bool = False,
     due_within_days: int | None = None,
     flagged_only: bool = False,
+    finished_since: date | None = None,
 ) -> pd.DataFrame:
-    """Return the products matching the filters (an empty filter matches everything)."""
+    """Return the products matching the filters (an empty filter matches everything).
+
+    `finished_since` hides launched or cancelled products whose launch (actual, else planned)
+    is before that date; a finished product with no known date stays shown.
+    """
     mask = pd.Series(True, index=df.index)
+    if finished_since is not None:
+        last = df["actual_launch"].where(df["actual_launch"].notna(), df["planned_launch"])
+        old = last.map(lambda d: d is not None and not pd.isna(d) and d < finished_since)
+        mask &= ~(df["stage"].isin(list(DONE_STAGES)) & old)
     workstreams, stages = list(workstreams), list(stages)
     if workstreams:
         mask &= df["workstream_id"].isin(workstreams)

@@ -1,6 +1,6 @@
 """Pipeline: what each workstream will deliver, when, in which languages, and when Champions are consulted."""
 
-from datetime import date
+from datetime import date, timedelta
 
 import pandas as pd
 import streamlit as st
@@ -53,8 +53,8 @@ def load_detail(db: str, product_id: int) -> dict:
     }
 
 
-def render_filters(df: pd.DataFrame, workstreams: list[str]) -> pd.DataFrame:
-    cols = st.columns([2, 3, 1.3, 1.6, 1.6], vertical_alignment="bottom")
+def render_filters(df: pd.DataFrame, workstreams: list[str], today: date) -> pd.DataFrame:
+    cols = st.columns([2, 3, 1.3, 1.6, 1.6, 1.6], vertical_alignment="bottom")
     chosen_ws = cols[0].multiselect("Workstream", workstreams, key="pipeline_workstream_filter")
     chosen_stages = cols[1].multiselect(
         "Stage",
@@ -67,8 +67,14 @@ def render_filters(df: pd.DataFrame, workstreams: list[str]) -> pd.DataFrame:
     flagged = cols[4].toggle(
         "Late or at risk", help="Overdue or at risk only", key="pipeline_flag_filter"
     )
+    history = cols[5].toggle(
+        "Finished long ago",
+        help="Also show products launched or cancelled more than a year ago",
+        key="pipeline_history_filter",
+    )
     shown = pipeline.filter_products(
         df,
+        finished_since=None if history else today - timedelta(days=365),
         workstreams=chosen_ws,
         stages=chosen_stages,
         language_gap=gap,
@@ -76,7 +82,9 @@ def render_filters(df: pd.DataFrame, workstreams: list[str]) -> pd.DataFrame:
         flagged_only=flagged,
     )
     st.caption(
-        f"{len(shown)} of {len(df)} products · {int(shown['overdue'].sum())} overdue · "
+        f"{len(shown)} of {len(df)} products"
+        + ("" if history else " (finished over a year ago hidden)")
+        + f" · {int(shown['overdue'].sum())} overdue · "
         f"{int(shown['at_risk'].sum())} at risk (launch within {pipeline.AT_RISK_DAYS} days and "
         "a required language not ready)"
     )
@@ -93,7 +101,7 @@ today = audit.utcnow().date()
 db = db_key()
 products = load_products(db, today)
 workstream_ids, champion_choices = load_choices(db)
-shown = render_filters(products, workstream_ids)
+shown = render_filters(products, workstream_ids, today)
 board, roadmap, listing, detail_tab, opportunities = st.tabs(
     ["Board", "Roadmap", "List", "Product", "Engagement opportunities"], key="pipeline_tabs"
 )
