@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import calendar
 from datetime import date, datetime, timedelta
 
 import duckdb
 import pandas as pd
 
 from core.events import EVENT_KINDS
+from core.timezones import label_pair
 
 
 def overview_kpis(con: duckdb.DuckDBPyConnection, *, today: date) -> dict[str, int]:
@@ -45,22 +47,28 @@ def events_per_month(con: duckdb.DuckDBPyConnection, *, year: int) -> pd.DataFra
         .df()
     )
     df["kind_label"] = df["kind"].map(EVENT_KINDS).fillna(df["kind"])
+    df["month_name"] = [calendar.month_abbr[m] for m in df["month"]]
     return df
 
 
-def upcoming_events(con: duckdb.DuckDBPyConnection, *, today: date, limit: int = 8) -> pd.DataFrame:
-    """Return the next events from today, with their kind and zone."""
+def upcoming_events(
+    con: duckdb.DuckDBPyConnection, *, today: date, viewer_tz: str = "Europe/Zurich", limit: int = 8
+) -> pd.DataFrame:
+    """Return the next events from today: when (event's zone / viewer's zone), title, kind."""
     df = (
         con.cursor()
         .execute(
-            """
-        SELECT title, kind, starts_utc, tz FROM events
-        WHERE starts_utc >= ? AND status <> 'cancelled' ORDER BY starts_utc LIMIT ?
-        """,
+            "SELECT title, kind, starts_utc, tz, all_day FROM events"
+            " WHERE starts_utc >= ? AND status <> 'cancelled' ORDER BY starts_utc LIMIT ?",
             [datetime.combine(today, datetime.min.time()), limit],
         )
         .df()
     )
+    df["when"] = [
+        f"{start:%a %d %b} (all day)"
+        if all_day
+        else label_pair(start.to_pydatetime(), tz, viewer_tz, with_date=True)
+        for start, tz, all_day in zip(df["starts_utc"], df["tz"], df["all_day"], strict=True)
+    ]
     df["kind"] = df["kind"].map(EVENT_KINDS).fillna(df["kind"])
-    df = df.rename(columns={"starts_utc": "starts (UTC)", "tz": "event time zone"})
-    return df
+    return df[["when", "title", "kind"]]

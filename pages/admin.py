@@ -23,7 +23,22 @@ tab_users, tab_audit, tab_db = st.tabs(["Users", "Audit log", "Backup and databa
 def render_users() -> None:
     con = connection()
     users = auth.list_users(con)
-    st.dataframe(users, hide_index=True, width="stretch", key="admin_users")
+    st.dataframe(
+        users.assign(role=users["role"].map(ROLE_LABELS)).fillna(""),
+        hide_index=True,
+        width="stretch",
+        key="admin_users",
+        column_config={
+            "username": "Username",
+            "name": "Name",
+            "email": "E-mail",
+            "role": "Role",
+            "agency_id": "Agency",
+            "workstream_id": "Workstream",
+            "active": st.column_config.CheckboxColumn("Active"),
+            "is_demo": st.column_config.CheckboxColumn("Demo account"),
+        },
+    )
     agencies = [r for r in users["agency_id"].dropna().unique()]
     with st.expander("Add a user", expanded=False):
         with st.form("admin_add_user", clear_on_submit=True):

@@ -1,5 +1,6 @@
 """Overview: the year at a glance for planning meetings, and what needs attention."""
 
+import calendar
 from datetime import date
 
 import altair as alt
@@ -67,6 +68,7 @@ def render_attention(today: date) -> None:
             hide_index=True,
             width="stretch",
             key="overview_late_products",
+            column_config={"why": st.column_config.TextColumn("Why", width="large")},
         )
         st.page_link("pages/pipeline.py", label="Open the pipeline", icon=":material/view_kanban:")
     grouping, gaps = load_gaps(db_key())
@@ -103,10 +105,14 @@ with left:
         alt.Chart(per_month)
         .mark_bar()
         .encode(
-            x=alt.X("month:O", title="Month"),
+            x=alt.X("month_name:O", title="Month", sort=list(calendar.month_abbr)[1:]),
             y=alt.Y("events:Q", title="Events"),
             color=alt.Color("kind_label:N", title="Kind"),
-            tooltip=["month", "kind_label", "events"],
+            tooltip=[
+                alt.Tooltip("month_name:N", title="Month"),
+                alt.Tooltip("kind_label:N", title="Kind"),
+                alt.Tooltip("events:Q", title="Events"),
+            ],
         )
         .properties(height=280)
     )
