@@ -11,7 +11,7 @@ from core import bookings
 from core.permissions import PermissionDenied, User, can
 from core.timezones import COMMON_ZONES, label, to_utc
 from ui.context import after_write, connection
-from ui.widgets import field_errors
+from ui.widgets import blank_missing_text, field_errors
 
 
 def when(row) -> str:
@@ -71,7 +71,7 @@ def render_slots(
             "Held by": slots["held_by"],
         }
     )
-    st.dataframe(table, hide_index=True, width="stretch", key="bookings_table")
+    st.dataframe(blank_missing_text(table), hide_index=True, width="stretch", key="bookings_table")
     if not can(user, "booking.request", workstream_id=user.workstream_id) and not user.is_staff:
         return
     st.markdown("**Request a slot**")
@@ -139,7 +139,9 @@ def render_requests(user: User, *, db: str, load_bookings) -> None:
             "Note": rows["decision_note"],
         }
     )
-    st.dataframe(shown, hide_index=True, width="stretch", key="bookings_requests")
+    st.dataframe(
+        blank_missing_text(shown), hide_index=True, width="stretch", key="bookings_requests"
+    )
     pending = rows[rows["status"] == "requested"]
     if can(user, "booking.decide") and not pending.empty:
         st.markdown("**Decide**")

@@ -9,7 +9,7 @@ from core import registration
 from core.permissions import PermissionDenied, User, can
 from core.registration import CATEGORY_LABELS, STATUS_LABELS
 from ui.context import after_write, connection
-from ui.widgets import download_buttons, field_errors
+from ui.widgets import blank_missing_text, download_buttons, field_errors
 
 
 def render_register_form(event_id: int, options: tuple, user: User) -> None:
@@ -122,7 +122,7 @@ def render_participants(
         status=people["status"].map(STATUS_LABELS),
         participant_name=people["participant_name"],
     ).drop(columns=["created_at_utc"])
-    st.dataframe(shown, hide_index=True, width="stretch", key="meetings_people")
+    st.dataframe(blank_missing_text(shown), hide_index=True, width="stretch", key="meetings_people")
     download_buttons(
         shown,
         file_stem=f"participants-{event_id}",

@@ -9,6 +9,7 @@ from core.events import AUDIENCES
 from core.permissions import PermissionDenied, User, can
 from core.timezones import label
 from ui.context import after_write, connection
+from ui.widgets import blank_missing_text
 
 
 def _span(row, tz: str) -> str:
@@ -76,7 +77,9 @@ def render_agenda(meeting, agenda, materials, products, viewer_tz) -> None:
                 "Booked by": agenda["booked_by"],
             }
         )
-        st.dataframe(table, hide_index=True, width="stretch", key="meetings_agenda")
+        st.dataframe(
+            blank_missing_text(table), hide_index=True, width="stretch", key="meetings_agenda"
+        )
     left, right = st.columns(2)
     with left:
         st.markdown("**Materials**")

@@ -42,3 +42,12 @@ def download_buttons(
 def field_errors(exc: ValidationError) -> str:
     """Return a model's validation errors as one line: `field: message; field: message`."""
     return "; ".join(f"{e['loc'][0]}: {e['msg']}" for e in exc.errors())
+
+
+def blank_missing_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """Show missing text as an empty cell rather than a grey "None" (dates and numbers untouched)."""
+    out = frame.copy()
+    for column in out.columns:
+        if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
+            out[column] = out[column].fillna("")
+    return out
