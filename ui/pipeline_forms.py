@@ -1,6 +1,5 @@
 """Pipeline list forms: bulk edit, new product, CSV import, and the write helper they share."""
 
-
 import pandas as pd
 import streamlit as st
 from pydantic import ValidationError
