@@ -77,8 +77,10 @@ def units(starts_utc: datetime, ends_utc: datetime) -> list[int]:
     return list(range(first, last))
 
 
-def list_slots(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """Return every slot with its meeting and the booking that holds it, if any."""
+def list_slots(
+    con: duckdb.DuckDBPyConnection, *, ending_after_utc: datetime | None = None
+) -> pd.DataFrame:
+    """Return the slots (those ending after the given time, or all) with their holding booking."""
     return (
         con.cursor()
         .execute(
@@ -89,17 +91,25 @@ def list_slots(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
         FROM slots s LEFT JOIN events e USING (event_id)
         LEFT JOIN slot_holds h USING (slot_id)
         LEFT JOIN bookings b ON b.booking_id = h.booking_id
+        WHERE CAST(? AS TIMESTAMP) IS NULL OR s.ends_utc > ?
         ORDER BY s.starts_utc, s.slot_id
-        """
+        """,
+            [ending_after_utc, ending_after_utc],
         )
         .df()
     )
 
 
 def list_bookings(
-    con: duckdb.DuckDBPyConnection, *, workstream_id: str | None = None
+    con: duckdb.DuckDBPyConnection,
+    *,
+    workstream_id: str | None = None,
+    ending_after_utc: datetime | None = None,
 ) -> pd.DataFrame:
-    """Return bookings with their slot, meeting, product and targeted Champions."""
+    """Return bookings with their slot, meeting, product and targeted Champions.
+
+    With `ending_after_utc`, only bookings of slots ending after it, plus undecided requests.
+    """
     return (
         con.cursor()
         .execute(
@@ -110,8 +120,10 @@ def list_bookings(
             "  JOIN countries k USING (m49) WHERE t.booking_id = b.booking_id) AS targets"
             " FROM bookings b JOIN slots s USING (slot_id) LEFT JOIN events e ON e.event_id = s.event_id"
             " LEFT JOIN products p ON p.product_id = b.product_id"
-            " WHERE CAST(? AS VARCHAR) IS NULL OR b.workstream_id = ? ORDER BY b.booking_id DESC",
-            [workstream_id, workstream_id],
+            " WHERE (CAST(? AS VARCHAR) IS NULL OR b.workstream_id = ?)"
+            " AND (CAST(? AS TIMESTAMP) IS NULL OR s.ends_utc > ? OR b.status = 'requested')"
+            " ORDER BY b.booking_id DESC",
+            [workstream_id, workstream_id, ending_after_utc, ending_after_utc],
         )
         .df()
     )

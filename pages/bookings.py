@@ -1,9 +1,11 @@
 """Bookings: Champion-facing slots offered by the Secretariat, workstreams' requests, the slot finder."""
 
+from datetime import datetime, time
+
 import pandas as pd
 import streamlit as st
 
-from core import bookings, slotfinder
+from core import audit, bookings, slotfinder
 from core.meetings import list_champion_options
 from core.permissions import can
 from core.pipeline import list_workstreams
@@ -15,13 +17,22 @@ user = guard("bookings")
 
 
 @st.cache_data(ttl=60, show_spinner=False)
-def load_slots(db: str) -> pd.DataFrame:
-    return bookings.list_slots(connection())
+def load_slots(db: str, ending_after: datetime | None) -> pd.DataFrame:
+    return bookings.list_slots(connection(), ending_after_utc=ending_after)
 
 
 @st.cache_data(ttl=60, show_spinner=False)
-def load_bookings(db: str, workstream_id: str | None) -> pd.DataFrame:
-    return bookings.list_bookings(connection(), workstream_id=workstream_id)
+def load_bookings(
+    db: str, workstream_id: str | None, ending_after: datetime | None
+) -> pd.DataFrame:
+    return bookings.list_bookings(
+        connection(), workstream_id=workstream_id, ending_after_utc=ending_after
+    )
+
+
+def since_today() -> datetime:
+    """Return the start of today (UTC): by default, slots and bookings that already ended hide."""
+    return datetime.combine(audit.utcnow().date(), time())
 
 
 @st.cache_data(ttl=300, show_spinner=False)
@@ -55,11 +66,16 @@ labels = (
     + (["Offer a slot"] if can(user, "booking.offer") else [])
     + ["Slot finder"]
 )
+show_past = st.toggle(
+    "Include past slots and bookings", key="bookings_show_past", help="Hidden by default"
+)
+cutoff = None if show_past else since_today()
 tabs = dict(zip(labels, st.tabs(labels), strict=True))
 with tabs["Slots"]:
-    render_slots(load_slots(db), champions, workstreams, user, db=db, load_products=load_products)
+    slots = load_slots(db, cutoff)
+    render_slots(slots, champions, workstreams, user, db=db, load_products=load_products)
 with tabs["Requests"]:
-    render_requests(user, db=db, load_bookings=load_bookings)
+    render_requests(user, db=db, load_bookings=lambda db, scope: load_bookings(db, scope, cutoff))
 if "Offer a slot" in tabs:
     with tabs["Offer a slot"]:
         render_offer(offerable, user)

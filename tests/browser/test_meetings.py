@@ -50,8 +50,10 @@ def test_lead_requests_a_slot_secretariat_confirms_and_the_agenda_shows_it(
 
     open_page(staff, live_server, "meetings")
     _choose(staff, "Meeting", meeting)
-    agenda = staff.locator('[data-testid="stDataFrame"]').first
-    assert PURPOSE in agenda.inner_text() or PURPOSE in staff.content()
+    # The grid draws on a canvas and fills its accessible cells a moment later: wait for the text.
+    staff.wait_for_function(
+        "text => document.body.innerHTML.includes(text)", arg=PURPOSE, timeout=30_000
+    )
     staff.context.close()
 
 
