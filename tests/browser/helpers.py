@@ -45,6 +45,7 @@ class Server:
             "ACTIONPLAN_DB": str(db_path),
             "ACTIONPLAN_COOKIE_KEY": secrets.token_urlsafe(40),
             "ACTIONPLAN_DEMO": "1",
+            "ACTIONPLAN_FEED_PORT": str(free_port()),  # each server its own feed port
             "ACTIONPLAN_SECRETS": str(db_path.parent / "no-secrets.toml"),
             **(env or {}),
         }
