@@ -77,19 +77,21 @@ def render_registry(df, user: User, *, db: str, load_focal_points, load_countrie
 def render_edit_form(df, user: User, *, db: str, load_countries) -> None:
     """Add a Champion or edit one: join date, source, capital time zone, status."""
     countries = load_countries(db)
-    names = dict(zip(countries["iso3"], countries["country"], strict=True))
+    champion_codes = set(df["iso3"])  # built once: format_func runs for every option
+    names = {
+        code: name + (" (Champion)" if code in champion_codes else "")
+        for code, name in zip(countries["iso3"], countries["country"], strict=True)
+    }
     with st.expander("Add or edit a Champion"):
         iso3 = st.selectbox(
             "Country",
             list(
                 countries.sort_values(["is_champion", "country"], ascending=[False, True])["iso3"]
             ),
-            format_func=lambda code: (
-                names[code] + (" (Champion)" if code in set(df["iso3"]) else "")
-            ),
+            format_func=names.get,
             key="champions_edit_country",
         )
-        current = df.set_index("iso3").loc[iso3] if iso3 in set(df["iso3"]) else None
+        current = df.set_index("iso3").loc[iso3] if iso3 in champion_codes else None
         zones = sorted(available_timezones())
         with st.form(f"champions_edit_form_{iso3}"):
             precision = st.selectbox(

@@ -40,6 +40,20 @@ def render_roadmap(df: pd.DataFrame, today: date, *, db: str, load_roadmap) -> N
     labels = df.assign(
         product=[_label(r) for r in df.itertuples()], status=[status_of(r) for r in df.itertuples()]
     )[["product_id", "product", "status", "planned_launch", "actual_launch"]]
+    # Draw only products with a bar or a launch inside the window: the chart clips the rest
+    # anyway, and ten years of products would otherwise be sent to the browser on every run.
+    lo, hi = pd.Timestamp(start), pd.Timestamp(end)
+    in_window = set(
+        bars.loc[
+            (pd.to_datetime(bars["end"]) >= lo) & (pd.to_datetime(bars["start"]) <= hi),
+            "product_id",
+        ]
+    )
+    for column in ("planned_launch", "actual_launch"):
+        days = pd.to_datetime(labels[column])
+        in_window |= set(labels.loc[(days >= lo) & (days <= hi), "product_id"])
+    outside = len(labels) - len(in_window & set(labels["product_id"]))
+    labels = labels[labels["product_id"].isin(in_window)]
     order = list(labels["product"])
     bars = bars.merge(labels[["product_id", "product"]], on="product_id")
     bars["stage_label"] = bars["stage"].map(pipeline.STAGE_LABELS)
@@ -126,17 +140,20 @@ def render_roadmap(df: pd.DataFrame, today: date, *, db: str, load_roadmap) -> N
         .properties(height=max(160, 46 * len(order)))
     )
     st.altair_chart(chart, width="stretch", key="pipeline_roadmap_chart")
+    if outside:
+        st.caption(f"{outside} matching product(s) have no stage or launch in this window.")
     st.caption(
         "Pale bars are planned (baseline), solid bars actual; an actual stage still running ends "
         "today. Diamonds are planned launches, circles actual ones; red means overdue, orange at "
         "risk. Dates are calendar days; the today line is today in UTC."
     )
+    shown = df.set_index("product_id").loc[labels["product_id"]]
     table = labels.assign(
-        product=df["title_en"].values,
-        stage=df["stage_label"].values,
+        product=shown["title_en"].values,
+        stage=shown["stage_label"].values,
         planned_launch=labels["planned_launch"].map(fmt_day),
         actual_launch=labels["actual_launch"].map(fmt_day),
-        why=df["flag_reason"].values,
+        why=shown["flag_reason"].values,
     )[["product", "stage", "planned_launch", "actual_launch", "status", "why"]]
     table.columns = ["Product", "Stage", "Planned launch", "Actual launch", "Status", "Why"]
     st.table(table.set_index("Product"))
