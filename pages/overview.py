@@ -35,10 +35,14 @@ def load_products(db: str, today: date):
 
 
 @st.cache_data(ttl=300, show_spinner=False)
-def load_gaps(db: str) -> tuple[str, list[str]]:
+def load_gaps(db: str) -> list[tuple[str, list[str]]]:
     con = connection()
     names = dict(champions.list_groupings(con)[["grouping_id", "name"]].itertuples(index=False))
-    return names["unds"], champions.gap_sentences(champions.balance(con, "unds"))
+    return [
+        (names[g], champions.gap_sentences(champions.balance(con, g)))
+        for g in ("m49_region", "unds")
+        if g in names
+    ]
 
 
 @st.cache_data(ttl=60, show_spinner=False)
@@ -71,11 +75,11 @@ def render_attention(today: date) -> None:
             column_config={"why": st.column_config.TextColumn("Why", width="large")},
         )
         st.page_link("pages/pipeline.py", label="Open the pipeline", icon=":material/view_kanban:")
-    grouping, gaps = load_gaps(db_key())
     st.subheader("Geographic gaps")
-    st.caption(f"Grouping: {grouping}.")
-    for sentence in gaps:
-        st.markdown(f"- {sentence}")
+    for grouping, gaps in load_gaps(db_key()):
+        st.caption(f"By {grouping}:")
+        for sentence in gaps:
+            st.markdown(f"- {sentence}")
     if user.role != "viewer":
         quiet = load_not_engaged(db_key(), today)
         st.subheader(f"Champions not engaged in {NOT_ENGAGED_DAYS} days")
