@@ -241,7 +241,10 @@ _EVENT_COLUMNS = (
 
 def get_event(con: duckdb.DuckDBPyConnection, event_id: int) -> Event | None:
     """Return one event with its invitees and linked products, or None."""
-    cur = con.cursor()
+    return _fetch_event(con.cursor(), event_id)
+
+
+def _fetch_event(cur: duckdb.DuckDBPyConnection, event_id: int) -> Event | None:
     row = cur.execute(
         f"SELECT {_EVENT_COLUMNS} FROM events WHERE event_id = ?",  # noqa: S608
         [event_id],
@@ -453,27 +456,10 @@ def _comparable(event: Event) -> dict:
 
 
 def _read_event(cur: duckdb.DuckDBPyConnection, event_id: int) -> Event:
-    row = cur.execute(
-        f"SELECT {_EVENT_COLUMNS} FROM events WHERE event_id = ?",  # noqa: S608
-        [event_id],
-    ).fetchone()
-    if row is None:
+    event = _fetch_event(cur, event_id)
+    if event is None:
         raise LookupError(f"There is no event number {event_id}.")
-    data = dict(zip([c.strip() for c in _EVENT_COLUMNS.split(",")], row, strict=True))
-    data["invitees"] = [
-        r[0]
-        for r in cur.execute(
-            "SELECT m49 FROM event_invitees WHERE event_id = ? ORDER BY m49", [event_id]
-        ).fetchall()
-    ]
-    data["product_ids"] = [
-        r[0]
-        for r in cur.execute(
-            "SELECT product_id FROM event_products WHERE event_id = ? ORDER BY product_id",
-            [event_id],
-        ).fetchall()
-    ]
-    return Event(**data)
+    return event
 
 
 def apply_update(
