@@ -14,7 +14,7 @@ from pathlib import Path
 
 from core.db import open_database
 from core.synthetic import build_synthetic
-from tests.browser.helpers import ROOT, Server, free_port
+from tests.browser.helpers import Server
 
 SIZES = ("realistic", "ten_years")
 
@@ -42,43 +42,8 @@ def copy_db(source: Path, name: str) -> Path:
 class ScriptServer(Server):
     """A streamlit server for any script of the repository (the bench's bare page), same flags."""
 
-    def __init__(self, script: str, db_path: Path) -> None:  # noqa: D107 (mirrors Server)
-        import secrets
-
-        self.port = free_port()
-        self.base_url = f"http://127.0.0.1:{self.port}"
-        env = {
-            **os.environ,
-            "ACTIONPLAN_DB": str(db_path),
-            "ACTIONPLAN_COOKIE_KEY": secrets.token_urlsafe(40),
-            "ACTIONPLAN_DEMO": "1",
-            "ACTIONPLAN_SECRETS": str(db_path.parent / "no-secrets.toml"),
-        }
-        self.log = open(db_path.parent / "bare-streamlit.log", "wb")  # noqa: SIM115 (closed in stop)
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "streamlit",
-                "run",
-                script,
-                "--server.headless",
-                "true",
-                "--server.port",
-                str(self.port),
-                "--server.address",
-                "127.0.0.1",
-                "--browser.gatherUsageStats",
-                "false",
-                "--server.fileWatcherType",
-                "none",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-        )
-        self._wait_healthy()
+    def __init__(self, script: str, db_path: Path) -> None:
+        super().__init__(db_path, script=script)
 
 
 def median_ms(samples: list[float]) -> float:

@@ -37,7 +37,9 @@ def free_port() -> int:
 class Server:
     """A streamlit server on a private database, stopped by `stop()`."""
 
-    def __init__(self, db_path: Path, *, env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, db_path: Path, *, env: dict[str, str] | None = None, script: str = "app.py"
+    ) -> None:
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.env = {
@@ -49,14 +51,14 @@ class Server:
             "ACTIONPLAN_SECRETS": str(db_path.parent / "no-secrets.toml"),
             **(env or {}),
         }
-        self.log = open(db_path.parent / "streamlit.log", "wb")  # noqa: SIM115 (closed in stop)
+        self.log = open(db_path.parent / f"{Path(script).stem}-streamlit.log", "wb")  # noqa: SIM115 (closed in stop)
         self.process = subprocess.Popen(
             [
                 sys.executable,
                 "-m",
                 "streamlit",
                 "run",
-                "app.py",
+                script,
                 "--server.headless",
                 "true",
                 "--server.port",
