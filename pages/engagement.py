@@ -7,7 +7,7 @@ import streamlit as st
 from core import champions, engagement
 from core.permissions import can
 from ui.context import connection, db_key, demo_banner, guard
-from ui.engagement_forms import render_add_form
+from ui.engagement_forms import render_add_form, render_edit_form
 from ui.engagement_profile import render_profile
 from ui.engagement_views import (
     render_heatmap,
@@ -79,11 +79,18 @@ def load_form_options(db: str):
     return engagement.list_workstreams(con), engagement.list_products(con, workstream_id=None)
 
 
+@st.cache_data(ttl=60, show_spinner=False)
+def load_hand_entries(db: str, workstream_id: str | None):
+    return engagement.list_hand_entries(connection(), workstream_id=workstream_id)
+
+
 st.title("Champion engagement")
 demo_banner()
 db = db_key()
 if can(user, "engagement.add") or can(user, "engagement.add", workstream_id=user.workstream_id):
     render_add_form(*load_form_options(db), load_champions(db), user)
+    scope = None if can(user, "engagement.add") else user.workstream_id
+    render_edit_form(load_hand_entries(db, scope), *load_form_options(db), load_champions(db), user)
 default = VIEWS.index("Champion profile") if st.query_params.get("champion") else 0
 view = st.radio("View", VIEWS, index=default, horizontal=True, key="engagement_view")
 {
