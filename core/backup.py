@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import shutil
+import tempfile
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -80,3 +82,42 @@ def restore(db_path: str | Path, backup_path: str | Path, *, actor: User) -> dic
     finally:
         con.close()
     return counts
+
+
+# Byte-level variants for the Admin page: uploads and downloads never leave files behind.
+
+BACKUP_SUFFIX = "duckdb"
+
+
+def backup_bytes(con: duckdb.DuckDBPyConnection, *, actor: User) -> tuple[str, bytes]:
+    """Return a dated backup file name and the backup's bytes."""
+    require(actor, "backup")
+    name = f"actionplan-backup-{datetime.now(UTC):%Y%m%d-%H%M%S}.{BACKUP_SUFFIX}"
+    with tempfile.TemporaryDirectory() as tmp:
+        dest = Path(tmp) / name
+        backup(con, dest, actor=actor)
+        return name, dest.read_bytes()
+
+
+def verify_backup_bytes(data: bytes, *, name: str = "The uploaded file") -> dict[str, int]:
+    """Check uploaded bytes are a backup of this dashboard; return its table counts."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / f"upload.{BACKUP_SUFFIX}"
+        path.write_bytes(data)
+        try:
+            return verify_backup(path)
+        except DatabaseError as exc:
+            # Say it in terms of the user's file, not of the temporary copy.
+            reason = "not a DuckDB database" if "not a DuckDB" in str(exc) else "not a backup"
+            raise DatabaseError(
+                f"{name} is {reason} of this dashboard: nothing was restored."
+            ) from None
+
+
+def restore_bytes(db_path: str | Path, data: bytes, *, actor: User) -> dict[str, int]:
+    """Replace the database with uploaded backup bytes (the caller has closed its connection)."""
+    require(actor, "backup")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / f"restore.{BACKUP_SUFFIX}"
+        path.write_bytes(data)
+        return restore(db_path, path, actor=actor)

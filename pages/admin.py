@@ -1,9 +1,5 @@
 """Admin: user accounts, the audit log, backups and database health."""
 
-import tempfile
-from datetime import UTC, datetime
-from pathlib import Path
-
 import altair as alt
 import pandas as pd
 import streamlit as st
@@ -151,11 +147,8 @@ def render_database() -> None:
     st.altair_chart(chart, width="stretch")
     st.subheader("Backup")
     if st.button("Prepare a backup", key="admin_backup"):
-        with st.spinner("Copying the database…"), tempfile.TemporaryDirectory() as tmp:
-            stamp = datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
-            dest = Path(tmp) / f"actionplan-backup-{stamp}.duckdb"
-            backup.backup(con, dest, actor=user)
-            st.session_state["admin_backup_file"] = (dest.name, dest.read_bytes())
+        with st.spinner("Copying the database…"):
+            st.session_state["admin_backup_file"] = backup.backup_bytes(con, actor=user)
     if "admin_backup_file" in st.session_state:
         name, data = st.session_state["admin_backup_file"]
         st.download_button(
@@ -165,12 +158,10 @@ def render_database() -> None:
     st.warning(
         "Restoring replaces every record with the backup's. Everyone's next click reloads the data."
     )
-    upload = st.file_uploader("Backup file (.duckdb)", type=["duckdb"], key="admin_restore_file")
+    upload = st.file_uploader("Backup file", type=[backup.BACKUP_SUFFIX], key="admin_restore_file")
     if upload is not None:
-        tmp = Path(tempfile.mkdtemp()) / "restore.duckdb"
-        tmp.write_bytes(upload.getvalue())
         try:
-            found = backup.verify_backup(tmp)
+            found = backup.verify_backup_bytes(upload.getvalue(), name=upload.name)
         except DatabaseError as exc:
             st.error(str(exc))
             return
@@ -180,7 +171,7 @@ def render_database() -> None:
         )
         if st.button("Replace the database with this backup", key="admin_restore", type="primary"):
             close_connection()
-            backup.restore(settings().db_path, tmp, actor=user)
+            backup.restore_bytes(settings().db_path, upload.getvalue(), actor=user)
             after_write()
             st.success("Restored.")
 

@@ -79,3 +79,21 @@ def test_restore_refuses_a_file_that_is_not_a_backup(db_path, tmp_path):
 def test_only_admins_may_back_up(con, tmp_path):
     with pytest.raises(PermissionDenied):
         backup.backup(con, tmp_path / "b.duckdb", actor=demo_user(con, "secretariat"))
+
+
+def test_admin_page_backup_bytes_restore_the_same_data(con, db_path):
+    admin = demo_user(con, "admin")
+    name, data = backup.backup_bytes(con, actor=admin)
+    assert name.startswith("actionplan-backup-") and name.endswith(".duckdb")
+    assert backup.verify_backup_bytes(data)["champions"] == 31
+    con.execute("DELETE FROM engagements")
+    con.close()
+    backup.restore_bytes(db_path, data, actor=admin)
+    reopened = open_database(db_path)
+    assert reopened.execute("SELECT count(*) FROM engagements").fetchone()[0] > 0
+    reopened.close()
+
+
+def test_an_uploaded_file_that_is_not_a_backup_is_refused_plainly():
+    with pytest.raises(Exception, match="^plan.xlsx is not a DuckDB database of this dashboard"):
+        backup.verify_backup_bytes(b"PK\x03\x04 a spreadsheet, not a backup", name="plan.xlsx")

@@ -789,6 +789,10 @@ def _restore(con, actor, ctx) -> None:
     backup.restore(ctx["db_copy"], ctx["backup_file"], actor=actor)
 
 
+def _restore_bytes(con, actor, ctx) -> None:
+    backup.restore_bytes(ctx["db_copy"], ctx["backup_file"].read_bytes(), actor=actor)
+
+
 def _restore_setup(con, actor) -> dict:
     # One verified backup serves every role; each restore replaces its own copy of a database.
     backup_file = TMP_ROOT / "restore-source.duckdb"
@@ -1075,6 +1079,21 @@ def _other_rows() -> list[Write]:
             allowed=ADMIN,
             setup=_restore_setup,
             call=_restore,
+            entity="database",
+            extra={"audit_db": "db_copy", "no_data": True},
+        ),
+        Write(
+            "backup.backup_bytes",
+            allowed=ADMIN,
+            call=lambda con, a, c: backup.backup_bytes(con, actor=a),
+            entity="database",
+            extra={"no_data": True},
+        ),
+        Write(
+            "backup.restore_bytes",
+            allowed=ADMIN,
+            setup=_restore_setup,
+            call=_restore_bytes,
             entity="database",
             extra={"audit_db": "db_copy", "no_data": True},
         ),
