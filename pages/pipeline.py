@@ -10,7 +10,7 @@ from core import pipeline_consult as consult
 from ui.context import connection, db_key, demo_banner, guard
 from ui.pipeline_board import render_board, render_list, render_opportunities
 from ui.pipeline_detail import render_detail
-from ui.pipeline_forms import FLASH
+from ui.pipeline_forms import FLASH, TAB_KEY
 from ui.pipeline_roadmap import render_roadmap
 
 user = guard("pipeline")
@@ -103,22 +103,29 @@ products = load_products(db, today)
 workstream_ids, champion_choices = load_choices(db)
 shown = render_filters(products, workstream_ids, today)
 board, roadmap, listing, detail_tab, opportunities = st.tabs(
-    ["Board", "Roadmap", "List", "Product", "Engagement opportunities"], key="pipeline_tabs"
+    ["Board", "Roadmap", "List", "Product", "Engagement opportunities"],
+    key=TAB_KEY,
+    bind="query-params",  # the view is in the URL; only the open view runs
 )
 with board:
-    render_board(shown)
+    if board.open:
+        render_board(shown)
 with roadmap:
-    render_roadmap(shown, today, db=db, load_roadmap=load_roadmap)
+    if roadmap.open:
+        render_roadmap(shown, today, db=db, load_roadmap=load_roadmap)
 with listing:
-    render_list(shown, workstream_ids, today, user)
+    if listing.open:
+        render_list(shown, workstream_ids, today, user)
 with detail_tab:
-    render_detail(
-        products,
-        champion_choices,
-        user,
-        db=db,
-        load_detail=load_detail,
-        load_opportunities=load_opportunities,
-    )
+    if detail_tab.open:
+        render_detail(
+            products,
+            champion_choices,
+            user,
+            db=db,
+            load_detail=load_detail,
+            load_opportunities=load_opportunities,
+        )
 with opportunities:
-    render_opportunities(shown, db=db, load_opportunities=load_opportunities)
+    if opportunities.open:
+        render_opportunities(shown, db=db, load_opportunities=load_opportunities)

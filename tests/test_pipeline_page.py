@@ -21,6 +21,16 @@ def open_pipeline(username: str) -> AppTest:
     return at
 
 
+def show(at, view: str, edit_tab: str | None = None) -> AppTest:
+    """Open one of the page's views (tabs), and one of the product's edit tabs, as a click would."""
+    at.session_state["view"] = view
+    if edit_tab:
+        at.session_state["pipeline_edit_tabs"] = edit_tab
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
 def markdown_text(at) -> str:
     return "\n".join(m.value for m in at.markdown)
 
@@ -51,11 +61,34 @@ def test_board_columns_show_each_stage_with_its_count(app_env):
     con.close()
     for stage in pipeline.STAGES:
         assert f"**{pipeline.STAGE_LABELS[stage]}** · {counts[stage]}" in text
-    assert f"**{PRACTICAL}**" in text
+    assert f"**{PRACTICAL}**" in [b.label for b in at.button]
+
+
+def test_clicking_a_card_opens_the_product(app_env):
+    at = open_pipeline("viewer")
+    pid = product_id(app_env, PRACTICAL)
+    at.button(key=f"pipeline_card_{pid}").click().run()
+    assert not at.exception
+    assert at.session_state["view"] == "Product"
+    assert at.selectbox(key="pipeline_product").value == pid
+    assert PRACTICAL in [h.value for h in at.subheader]
+
+
+def test_only_the_open_view_runs_and_the_url_names_it(app_env):
+    at = open_pipeline("lead_cwg22")
+    # The board is the default: the list's bulk editor and the roadmap are not built.
+    assert not at.get("data_editor")
+    assert not (at.get("arrow_vega_lite_chart") or at.get("vega_lite_chart"))
+    # A link to the page with ?view=Roadmap opens the roadmap.
+    at = login(AppTest.from_file(APP, default_timeout=30).run(), "lead_cwg22")
+    at.query_params["view"] = "Roadmap"
+    at.switch_page("pages/pipeline.py").run()
+    assert at.get("arrow_vega_lite_chart") or at.get("vega_lite_chart")
+    assert not at.get("data_editor")
 
 
 def test_roadmap_has_planned_and_actual_bars_milestones_and_a_today_line(app_env):
-    at = open_pipeline("ec_undp")
+    at = show(open_pipeline("ec_undp"), "Roadmap")
     charts = at.get("arrow_vega_lite_chart") or at.get("vega_lite_chart")
     assert charts, "the roadmap chart is missing"
     spec = json.loads(charts[0].proto.spec)
@@ -81,7 +114,7 @@ def test_roadmap_has_planned_and_actual_bars_milestones_and_a_today_line(app_env
 
 
 def test_filters_narrow_the_board_and_list(app_env):
-    at = open_pipeline("secretariat")
+    at = show(open_pipeline("secretariat"), "List")
     at.multiselect(key="pipeline_workstream_filter").select("TW-MM").run()
     titles = set(table_with(at, "workplan_status")["title_en"])
     assert titles and all("(demo)" in t for t in titles)
@@ -98,15 +131,19 @@ def test_filters_narrow_the_board_and_list(app_env):
 def test_viewer_and_ec_member_see_no_editing_controls(app_env):
     for username in ("viewer", "ec_undp"):
         at = open_pipeline(username)
-        keys = {getattr(w, "key", None) for w in at.button} | {
-            getattr(w, "key", None) for w in at.get("form_submit_button")
-        }
-        assert "pipeline_bulk_save" not in keys and "pipeline_move_submit" not in keys, username
-        assert not at.get("data_editor"), username
+        for view in ("List", "Product"):
+            show(at, view)
+            assert at.get("dataframe"), (username, view)  # the view is drawn...
+            keys = {getattr(w, "key", None) for w in at.button} | {
+                getattr(w, "key", None) for w in at.get("form_submit_button")
+            }
+            # ...without its editing controls.
+            assert "pipeline_bulk_save" not in keys and "pipeline_move_submit" not in keys, username
+            assert not at.get("data_editor"), username
 
 
 def test_a_lead_moves_their_product_into_consultation_and_the_history_shows_it(app_env):
-    at = open_pipeline("lead_cwg22")
+    at = show(open_pipeline("lead_cwg22"), "Product")
     pid = product_id(app_env, PRACTICAL)
     at.selectbox(key="pipeline_product").set_value(pid).run()
     at.selectbox(key="pipeline_move_stage").set_value("consultation")
@@ -119,11 +156,12 @@ def test_a_lead_moves_their_product_into_consultation_and_the_history_shows_it(a
         "Drafting",
         "Champion consultation",
     ]
-    assert "**Champion consultation** ·" in markdown_text(at)
+    show(at, "Board")
+    assert "**Drafting** · 0" in markdown_text(at)  # it was the only product in drafting
 
 
 def test_a_lead_cannot_launch_without_the_languages_and_is_told_why(app_env):
-    at = open_pipeline("lead_cwg22")
+    at = show(open_pipeline("lead_cwg22"), "Product")
     at.selectbox(key="pipeline_product").set_value(product_id(app_env, PRACTICAL)).run()
     at.selectbox(key="pipeline_move_stage").set_value("launched")
     at.button(key="pipeline_move_submit").click().run()
@@ -131,7 +169,7 @@ def test_a_lead_cannot_launch_without_the_languages_and_is_told_why(app_env):
 
 
 def test_a_lead_sees_only_their_products_in_the_bulk_editor_and_saves_a_change(app_env):
-    at = open_pipeline("lead_cwg22")
+    at = show(open_pipeline("lead_cwg22"), "List")
     editor = at.get("data_editor")[0]
     rows = editor.value
     assert set(rows["workstream_id"]) == {"CWG-2.2"}
@@ -159,7 +197,7 @@ def _editor_ids(at, db_path) -> list[int]:
 
 
 def test_recording_feedback_shows_it_on_the_product(app_env):
-    at = open_pipeline("secretariat")
+    at = show(open_pipeline("secretariat"), "Product", "Feedback")
     at.selectbox(key="pipeline_product").set_value(product_id(app_env, PRACTICAL)).run()
     at.selectbox(key="pipeline_fb_lang").set_value("es")
     at.selectbox(key="pipeline_fb_channel").set_value("written")
@@ -176,7 +214,7 @@ def test_recording_feedback_shows_it_on_the_product(app_env):
 
 
 def test_engagement_opportunities_list_upcoming_champion_events(app_env):
-    at = open_pipeline("secretariat")
+    at = show(open_pipeline("secretariat"), "Engagement opportunities")
     chances = table_with(at, "event_title")
     assert PRACTICAL in set(chances["title_en"])
     assert set(chances["kind"]) <= {"Champions meeting", "Technical meeting", "Webinar"}
@@ -184,7 +222,7 @@ def test_engagement_opportunities_list_upcoming_champion_events(app_env):
 
 @pytest.mark.parametrize("username", ["admin", "lead_cwg22"])
 def test_the_list_offers_csv_and_excel_downloads(app_env, username):
-    at = open_pipeline(username)
+    at = show(open_pipeline(username), "List")
     keys = {getattr(b, "key", None) for b in at.get("download_button")}
     assert {"pipeline_export_csv", "pipeline_export_xlsx"} <= keys
 
@@ -200,7 +238,7 @@ def test_the_consultation_form_warns_at_the_monthly_cap_and_saves_only_when_conf
     kenya = con.execute("SELECT m49 FROM countries WHERE iso3 = 'KEN'").fetchone()[0]
     con.close()
     pid = product_id(app_env, PRACTICAL)
-    at = open_pipeline("lead_cwg22")
+    at = show(open_pipeline("lead_cwg22"), "Product", "Consultation")
     at.selectbox(key="pipeline_product").set_value(pid).run()
 
     def submit(override: bool):

@@ -10,7 +10,13 @@ from core import pipeline_consult as consult
 from core import pipeline_io as pio
 from core.events import EVENT_KINDS
 from core.permissions import User
-from ui.pipeline_forms import may_edit, render_bulk_edit, render_import, render_new_product
+from ui.pipeline_forms import (
+    may_edit,
+    open_product,
+    render_bulk_edit,
+    render_import,
+    render_new_product,
+)
 from ui.widgets import download_buttons
 
 
@@ -46,13 +52,20 @@ def render_board(df: pd.DataFrame) -> None:
             with column:
                 st.markdown(f"**{pipeline.STAGE_LABELS[stage]}** · {counts[stage]}")
                 for row in df[df["stage"] == stage].itertuples():
-                    with st.container(border=True):
-                        st.markdown(f"**{row.title_en}**")
-                        st.caption(
-                            f"{row.workstream_id} · {row.kind} · launch {fmt_day(row.planned_launch)}"
+                    with st.container(border=True, gap="small"):
+                        st.button(
+                            f"**{row.title_en}**",
+                            type="tertiary",
+                            key=f"pipeline_card_{row.product_id}",
+                            help="Open this product",
+                            on_click=open_product,
+                            args=(int(row.product_id),),
                         )
-                        if marks := badges(row):
-                            st.markdown(marks)
+                        # One element for the details and flags: a board holds hundreds of cards.
+                        st.markdown(
+                            f":small[:gray[{row.workstream_id} · {row.kind} · launch "
+                            f"{fmt_day(row.planned_launch)}]] {badges(row)}"
+                        )
 
 
 def render_list(df: pd.DataFrame, workstreams: list[str], today: date, user: User) -> None:

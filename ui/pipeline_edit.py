@@ -14,12 +14,27 @@ from ui.pipeline_forms import attempt
 
 def render_product_forms(row, detail: dict, champions: pd.DataFrame, user: User) -> None:
     st.markdown("**Edit this product**")
-    move, langs, details, dates, window, feedback, link = st.tabs(
-        ["Move stage", "Languages", "Details", "Stage dates", "Consultation", "Feedback", "Link"],
-        key="pipeline_edit_tabs",
-    )
     product_id = int(row.product_id)
-    with move, st.form("pipeline_move_form"):
+    forms = {
+        "Move stage": lambda: render_move_form(row, user),
+        "Languages": lambda: render_languages_form(row, detail, user),
+        "Details": lambda: render_details_form(row, detail, user),
+        "Stage dates": lambda: render_dates_form(product_id, detail, user),
+        "Consultation": lambda: render_consultation_form(product_id, champions, user),
+        "Feedback": lambda: render_feedback_form(row, champions, user),
+        "Link": lambda: render_link_form(product_id, user),
+    }
+    # Only the open tab's form runs (and is sent to the browser).
+    tabs = st.tabs(list(forms), key="pipeline_edit_tabs", on_change="rerun")
+    for tab, render in zip(tabs, forms.values(), strict=True):
+        with tab:
+            if tab.open:
+                render()
+
+
+def render_move_form(row, user: User) -> None:
+    product_id = int(row.product_id)
+    with st.form("pipeline_move_form"):
         targets = [s for s in pipeline.ALL_STAGES if s != row.stage]
         to_stage = st.selectbox(
             f"Move from {pipeline.STAGE_LABELS[row.stage]} to",
@@ -39,7 +54,11 @@ def render_product_forms(row, detail: dict, champions: pd.DataFrame, user: User)
                 ),
                 f"Moved to {pipeline.STAGE_LABELS[to_stage]}.",
             )
-    with langs, st.form("pipeline_lang_form"):
+
+
+def render_languages_form(row, detail: dict, user: User) -> None:
+    product_id = int(row.product_id)
+    with st.form("pipeline_lang_form"):
         cols = st.columns(3)
         chosen = {
             lang: cols[i].selectbox(
@@ -59,15 +78,10 @@ def render_product_forms(row, detail: dict, champions: pd.DataFrame, user: User)
                 ),
                 "Languages saved.",
             )
-    with details:
-        render_details_form(row, detail, user)
-    with dates:
-        render_dates_form(product_id, detail, user)
-    with window:
-        render_consultation_form(product_id, champions, user)
-    with feedback:
-        render_feedback_form(row, champions, user)
-    with link, st.form("pipeline_link_form", clear_on_submit=True):
+
+
+def render_link_form(product_id: int, user: User) -> None:
+    with st.form("pipeline_link_form", clear_on_submit=True):
         label = st.text_input("Label", key="pipeline_link_label")
         url = st.text_input("Address (https://...)", key="pipeline_link_url")
         lang = st.selectbox(

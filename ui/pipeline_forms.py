@@ -10,6 +10,14 @@ from core.permissions import PermissionDenied, User, can
 from ui.context import after_write, connection
 
 FLASH = "pipeline_flash"
+TAB_KEY = "view"  # the pipeline's view tabs, also the URL parameter (?view=Roadmap)
+PRODUCT_KEY = "pipeline_product"
+
+
+def open_product(product_id: int) -> None:
+    """Show one product in the Product view (a board card's title was clicked)."""
+    st.session_state[PRODUCT_KEY] = product_id
+    st.session_state[TAB_KEY] = "Product"
 
 
 def may_edit(user: User, workstream_id: str) -> bool:
@@ -109,7 +117,9 @@ def _diff(before: pd.DataFrame, after: pd.DataFrame) -> dict[int, dict]:
 
 
 def render_new_product(workstreams: list[str], user: User) -> None:
-    with st.expander("Add a product"):
+    with st.expander("Add a product", key="pipeline_add_open", on_change="rerun") as box:
+        if not box.open:
+            return
         with st.form("pipeline_new_form", clear_on_submit=False):
             a, b = st.columns(2)
             ws = a.selectbox("Workstream", workstreams, key="pipeline_new_workstream")
@@ -160,7 +170,9 @@ def render_new_product(workstreams: list[str], user: User) -> None:
 
 
 def render_import(user: User) -> None:
-    with st.expander("Import from CSV"):
+    with st.expander("Import from CSV", key="pipeline_import_open", on_change="rerun") as box:
+        if not box.open:
+            return
         st.caption(
             "Same columns as the CSV download. A row without product_id creates a product; a row "
             "with one updates it. All-or-nothing: any problem (named by row and column) imports "

@@ -139,3 +139,27 @@ def open_page(page, base_url: str, url_path: str) -> None:
     # The default page (Overview) lives at the root URL.
     page.goto(f"{base_url}/{'' if url_path == 'overview' else url_path}")
     wait_ready(page)
+
+
+def click_and_wait(page, locator, timeout_ms: int = READY_TIMEOUT_MS) -> None:
+    """Click something that reruns the script (a lazy tab or expander) and wait for that run.
+
+    `wait_ready` alone can pass before the rerun starts; this watches the run begin, then waits
+    until the page is drawn again.
+    """
+    page.evaluate(
+        """() => {
+            window.__rerunSeen = false;
+            const app = document.querySelector('[data-testid="stApp"]');
+            const observer = new MutationObserver(() => {
+                if (app.getAttribute('data-test-script-state') === 'running') {
+                    window.__rerunSeen = true;
+                    observer.disconnect();
+                }
+            });
+            observer.observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
+        }"""
+    )
+    locator.click()
+    page.wait_for_function("() => window.__rerunSeen === true", polling=50, timeout=timeout_ms)
+    wait_ready(page, timeout_ms)
