@@ -1,7 +1,9 @@
-"""The Admin page: user management, audit filters and backups, for admins only."""
+"""The Admin page: user management, audit filters and backups, for admins only; only the open
+tab and the opened expanders run."""
 
 from streamlit.testing.v1 import AppTest
 
+import core.db
 from core import audit, auth
 from core.permissions import PermissionDenied
 from tests.conftest import APP, demo_user, login
@@ -12,8 +14,14 @@ def _admin_page(app_env):
     return at.switch_page("pages/admin.py").run()
 
 
+def _open(at, key: str, value=True):
+    """Open a tab (value: its label) or an expander (True) as a user's click would, and rerun."""
+    at.session_state[key] = value
+    return at.run()
+
+
 def test_admin_creates_a_user_who_can_then_log_in(app_env, con):
-    at = _admin_page(app_env)
+    at = _open(_admin_page(app_env), "admin_add_open")
     at.text_input(key="admin_new_username").input("amina.lead")
     at.text_input(key="admin_new_name").input("Amina Lead")
     at.text_input(key="admin_new_email").input("amina@example.org")
@@ -28,7 +36,7 @@ def test_admin_creates_a_user_who_can_then_log_in(app_env, con):
 
 
 def test_a_bad_user_form_names_the_field(app_env):
-    at = _admin_page(app_env)
+    at = _open(_admin_page(app_env), "admin_add_open")
     at.text_input(key="admin_new_username").input("Bad Name!")
     at.text_input(key="admin_new_name").input("X")
     at.text_input(key="admin_new_email").input("not-an-email")
@@ -58,3 +66,59 @@ def test_disabling_an_account_refuses_its_login(con):
     )
     assert result.user is None
     assert audit.list_audit(con, actor=admin, entity="user")["entity_id"].tolist()[0] == "viewer"
+
+
+def _keys(at) -> set[str]:
+    widgets = [*at.text_input, *at.selectbox, *at.button, *at.get("download_button")]
+    return {w.key for w in widgets}
+
+
+def test_only_the_open_tab_and_the_opened_expanders_run(app_env, monkeypatch):
+    counted = []
+    real_counts, real_audit = core.db.table_counts, audit.list_audit
+    monkeypatch.setattr(
+        core.db, "table_counts", lambda con: counted.append("counts") or real_counts(con)
+    )
+    monkeypatch.setattr(
+        audit, "list_audit", lambda *a, **k: counted.append("audit") or real_audit(*a, **k)
+    )
+    at = _admin_page(app_env)
+    assert not at.exception
+    # Users tab: the accounts table, both forms folded away and not run, nothing of the other tabs.
+    assert [list(d.value.columns)[-1] for d in at.dataframe] == ["is_demo"]
+    assert _keys(at) == set()
+    assert counted == []
+    at = _open(at, "admin_add_open")
+    assert {"admin_new_username", "admin_new_password", "admin_create_user"} <= _keys(at)
+    assert "admin_target_user" not in _keys(at)
+    at = _open(at, "admin_account_open")
+    assert {"admin_target_user", "admin_disable", "admin_set_password"} <= _keys(at)
+    at.selectbox(key="admin_target_user").set_value("viewer").run()
+    at.button(key="admin_disable").click().run()  # writes the audit log's first entry
+    assert [s.value for s in at.success] == ["viewer disabled; their sessions ended."]
+    # Audit log: its filters, table and downloads only now, none of the users' forms.
+    at = _open(at, "admin_tab", "Audit log")
+    assert counted == ["audit"]
+    keys = _keys(at)
+    assert {"admin_audit_entity", "admin_audit_user", "admin_audit_csv", "admin_audit_xlsx"} <= keys
+    assert not keys & {"admin_new_username", "admin_target_user", "admin_backup"}
+    # A filter keeps its value while the admin looks at another tab of the page.
+    at.selectbox(key="admin_audit_entity").set_value("user").run()
+    at = _open(_open(at, "admin_tab", "Users"), "admin_tab", "Audit log")
+    assert at.selectbox(key="admin_audit_entity").value == "user"
+    # Backup and database: the table counts are read only when this tab is open.
+    counted.clear()
+    at = _open(at, "admin_tab", "Backup and database")
+    assert counted == ["counts"]
+    assert "admin_backup" in _keys(at) and "admin_audit_entity" not in _keys(at)
+    assert at.get("vega_lite_chart")
+
+
+def test_a_link_with_the_tab_in_its_query_opens_that_tab(app_env):
+    at = AppTest.from_file(APP, default_timeout=30)
+    at.query_params["admin_tab"] = "Audit log"
+    at = login(at.run(), "admin").switch_page("pages/admin.py").run()
+    assert not at.exception
+    assert {"admin_audit_entity", "admin_audit_csv"} <= _keys(at)
+    assert at.session_state["admin_tab"] == "Audit log"
+    assert not any("is_demo" in d.value.columns for d in at.dataframe)  # the users' table
