@@ -74,6 +74,37 @@ def test_clicking_a_card_opens_the_product(app_env):
     assert PRACTICAL in [h.value for h in at.subheader]
 
 
+def test_a_long_column_shows_the_soonest_cards_and_the_rest_on_request(app_env):
+    from datetime import date, timedelta
+
+    from tests.conftest import demo_user
+    from ui.pipeline_board import CARD_LIMIT
+
+    con = open_database(app_env)
+    admin = demo_user(con, "admin")
+    for n in range(CARD_LIMIT + 3):
+        pipeline.create_product(
+            con,
+            actor=admin,
+            product_in=pipeline.ProductIn(
+                workstream_id="CWG-2.2",
+                title_en=f"Long column brief {n:02d} (test)",
+                kind="brief",
+                stage="planned",
+                planned_launch=date(2030, 1, 1) + timedelta(days=n),
+            ),
+        )
+    con.close()
+    at = open_pipeline("viewer")
+    total = CARD_LIMIT + 3
+    assert f"**Planned** · {total}" in markdown_text(at)
+    titles = [b.label for b in at.button if "Long column brief" in b.label]
+    assert titles == [f"**Long column brief {n:02d} (test)**" for n in range(CARD_LIMIT)]
+    at.button(key="pipeline_board_more_planned").click().run()
+    assert len([b for b in at.button if "Long column brief" in b.label]) == total
+    assert at.button(key="pipeline_board_more_planned").label == "Show fewer"
+
+
 def test_only_the_open_view_runs_and_the_url_names_it(app_env):
     at = open_pipeline("lead_cwg22")
     # The board is the default: the list's bulk editor and the roadmap are not built.

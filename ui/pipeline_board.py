@@ -41,8 +41,15 @@ def fmt_day(value) -> str:
     return "—" if value is None or pd.isna(value) else f"{pd.Timestamp(value):%d %b %Y}"
 
 
+CARD_LIMIT = 8  # cards per column before "Show all": a column stays readable, the page fast
+
+
+def _flip(key: str) -> None:
+    st.session_state[key] = not st.session_state.get(key, False)
+
+
 def render_board(df: pd.DataFrame) -> None:
-    """Draw one column per stage with a card per product."""
+    """Draw one column per stage with a card per product (soonest launch first; latest if done)."""
     counts = pipeline.board_counts(df).set_index("stage")["products"]
     for stages in (pipeline.STAGES, pipeline.SIDE_STAGES):
         if stages is pipeline.SIDE_STAGES and not counts[stages].sum():
@@ -51,21 +58,42 @@ def render_board(df: pd.DataFrame) -> None:
         for column, stage in zip(columns, stages, strict=False):
             with column:
                 st.markdown(f"**{pipeline.STAGE_LABELS[stage]}** · {counts[stage]}")
-                for row in df[df["stage"] == stage].itertuples():
-                    with st.container(border=True, gap="small"):
-                        st.button(
-                            f"**{row.title_en}**",
-                            type="tertiary",
-                            key=f"pipeline_card_{row.product_id}",
-                            help="Open this product",
-                            on_click=open_product,
-                            args=(int(row.product_id),),
-                        )
-                        # One element for the details and flags: a board holds hundreds of cards.
-                        st.markdown(
-                            f":small[:gray[{row.workstream_id} · {row.kind} · launch "
-                            f"{fmt_day(row.planned_launch)}]] {badges(row)}"
-                        )
+                cards = df[df["stage"] == stage]
+                if stage in pipeline.DONE_STAGES:
+                    cards = cards.iloc[::-1]
+                everything = f"pipeline_board_all_{stage}"
+                if not st.session_state.get(everything):
+                    cards = cards.head(CARD_LIMIT)
+                for row in cards.itertuples():
+                    _card(row)
+                if counts[stage] > CARD_LIMIT:
+                    st.button(
+                        "Show fewer"
+                        if st.session_state.get(everything)
+                        else f"Show all {counts[stage]}",
+                        type="tertiary",
+                        icon=":material/unfold_more:",
+                        key=f"pipeline_board_more_{stage}",
+                        on_click=_flip,
+                        args=(everything,),
+                    )
+
+
+def _card(row) -> None:
+    with st.container(border=True, gap="small"):
+        st.button(
+            f"**{row.title_en}**",
+            type="tertiary",
+            key=f"pipeline_card_{row.product_id}",
+            help="Open this product",
+            on_click=open_product,
+            args=(int(row.product_id),),
+        )
+        # One element for the details and flags: a board holds hundreds of cards.
+        st.markdown(
+            f":small[:gray[{row.workstream_id} · {row.kind} · launch "
+            f"{fmt_day(row.planned_launch)}]] {badges(row)}"
+        )
 
 
 def render_list(df: pd.DataFrame, workstreams: list[str], today: date, user: User) -> None:
