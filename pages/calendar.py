@@ -144,12 +144,16 @@ if picked := render_picker(occurrences, viewer_tz):
 st.divider()
 render_downloads(user, occurrences)
 
+# Only the open tab runs (and is in the URL): the event form is not drawn for every visitor.
 tabs = ["Subscribe"] + (["New event", "Import .ics"] if events.may_create_any(user) else [])
-panes = st.tabs(tabs)
-with panes[0]:
-    render_feeds(user)
+panes = st.tabs(tabs, key="calendar_tab", bind="query-params")
+if panes[0].open:
+    with panes[0]:
+        render_feeds(user)
 if events.may_create_any(user):
-    with panes[1]:
-        render_event_form(user, "calendar_new", None, choices)
-    with panes[2]:
-        render_import(user)
+    if panes[1].open:
+        with panes[1]:
+            render_event_form(user, "calendar_new", None, choices)
+    if panes[2].open:
+        with panes[2]:
+            render_import(user)

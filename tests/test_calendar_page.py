@@ -13,6 +13,7 @@ from streamlit.testing.v1 import AppTest
 from core import events, recurrence
 from core.db import open_database
 from tests.conftest import APP, ROOT, demo_user, login
+from ui.calendar_detail import expander_key
 
 
 @pytest.fixture
@@ -35,6 +36,18 @@ def _charts(at) -> list[dict]:
 def _table(at, column: str):
     """Return the first table on the page that has the column (tables are found by content)."""
     return next(d.value for d in at.dataframe if column in d.value.columns)
+
+
+def _open_tab(at, label: str) -> AppTest:
+    """Select a tab of the page, as a click on it would (only the open tab is drawn)."""
+    at.session_state["calendar_tab"] = label
+    return at.run()
+
+
+def _expand(at, name: str, event_id: int) -> AppTest:
+    """Open one of an event's lazy expanders ("edit", "agenda", "join"), as a click would."""
+    at.session_state[expander_key(name, event_id)] = True
+    return at.run()
 
 
 def _pick(at, title_part: str) -> AppTest:
@@ -100,13 +113,14 @@ def test_viewer_sees_no_editing_and_lead_only_their_workstream(calendar_env):
     assert [t.label for t in viewer.tabs] == ["Subscribe"]
     lead = _open("lead_cwg22")
     assert [t.label for t in lead.tabs] == ["Subscribe", "New event", "Import .ics"]
+    _open_tab(lead, "New event")
     assert lead.selectbox(key="calendar_new_workstream").options == [
         "CWG-2.2: GCM National Implementation Plans"
     ]
 
 
 def test_creating_an_event_in_the_form_lands_in_the_month_grid_and_the_audit_log(calendar_env):
-    at = _open("secretariat")
+    at = _open_tab(_open("secretariat"), "New event")
     at.text_input(key="calendar_new_title").input("Côte d'Ivoire peer exchange <b>bold</b>")
     at.selectbox(key="calendar_new_kind").set_value("peer_learning")
     at.selectbox(key="calendar_new_tz").set_value("Africa/Abidjan")
@@ -134,7 +148,7 @@ def test_creating_an_event_in_the_form_lands_in_the_month_grid_and_the_audit_log
 
 
 def test_a_wrong_form_says_what_is_wrong_in_the_users_terms(calendar_env):
-    at = _open("secretariat")
+    at = _open_tab(_open("secretariat"), "New event")
     at.text_input(key="calendar_new_title").input("Backwards meeting")
     at.time_input(key="calendar_new_start_time").set_value(datetime(2000, 1, 1, 16, 0).time())
     at.time_input(key="calendar_new_end_time").set_value(datetime(2000, 1, 1, 15, 0).time())
@@ -227,6 +241,7 @@ def test_join_details_form_is_prefilled_for_staff_and_saves_with_audit(calendar_
     at = _open_staged("secretariat")
     assert not at.exception, [e.message for e in at.exception]
     assert "Set the join details" in [e.label for e in at.expander]
+    _expand(at, "join", event_id)
     key = f"calendar_join_{event_id}"
     assert at.text_input(key=f"{key}_url").value == "https://example.org/staged-join"
     assert at.text_input(key=f"{key}_password").value == SECRET
@@ -251,10 +266,13 @@ def test_join_details_form_is_prefilled_for_staff_and_saves_with_audit(calendar_
 
 
 def test_a_viewer_never_sees_the_join_form_or_the_join_details(calendar_env):
-    _staged_event(calendar_env)
+    event_id = _staged_event(calendar_env)
     at = _open_staged("viewer")
     assert not at.exception, [e.message for e in at.exception]
     assert any("Staged peer exchange" in h.value for h in at.subheader)
+    assert "Set the join details" not in [e.label for e in at.expander]
+    _expand(at, "join", event_id)  # even the expander's state set by hand opens nothing
+    assert not at.exception, [e.message for e in at.exception]
     assert "Set the join details" not in [e.label for e in at.expander]
     assert not [w for w in at.text_input if (w.key or "").startswith("calendar_join_")]
     shown = _everything_shown(at)
@@ -265,7 +283,7 @@ def test_a_viewer_never_sees_the_join_form_or_the_join_details(calendar_env):
 
 def test_a_lead_may_replace_join_details_without_ever_seeing_them(calendar_env):
     event_id = _staged_event(calendar_env)
-    at = _open_staged("lead_cwg22")
+    at = _expand(_open_staged("lead_cwg22"), "join", event_id)
     assert not at.exception, [e.message for e in at.exception]
     key = f"calendar_join_{event_id}"
     assert at.text_input(key=f"{key}_url").value == ""
@@ -286,7 +304,7 @@ def test_cached_loaders_never_hold_join_details():
 
 def test_an_agenda_item_is_changed_in_place(calendar_env):
     event_id = _staged_event(calendar_env)
-    at = _open_staged("lead_cwg22")
+    at = _expand(_open_staged("lead_cwg22"), "agenda", event_id)
     box = at.selectbox(key="calendar_agenda_edit_pick")
     (item_id,) = [o for o in box.options if o != "Choose an item"]
     con = open_database(calendar_env)
@@ -317,7 +335,7 @@ def test_editing_a_repeating_event_opens_with_its_repetition(calendar_env):
         rrule="FREQ=MONTHLY;BYDAY=1MO;COUNT=4",
         exdates=[datetime(2030, 5, 6, 13, 0)],  # 6 May 15:00 CEST
     )
-    at = _open_staged("secretariat")
+    at = _expand(_open_staged("secretariat"), "edit", event_id)
     assert not at.exception, [e.message for e in at.exception]
     assert at.selectbox(key="calendar_edit_repeat").value == "monthly_nth"
     assert at.selectbox(key="calendar_edit_nth").value == 1

@@ -148,12 +148,27 @@ def render_edit_controls(user: User, event: events.Event, starts: datetime, choi
         events.skip_occurrence(con, actor=user, event_id=event.event_id, occurrence_utc=starts)
         after_write()
         st.rerun()
-    with st.expander("Edit this event"):
-        render_event_form(user, "calendar_edit", event, choices)
-    with st.expander("Agenda items"):
-        render_agenda_editor(user, event, choices)
-    with st.expander("Set the join details"):
-        render_join_form(user, event)
+    # Lazy: a form runs (and its widgets reach the browser) only once its expander is opened.
+    # Keyed per event: picking another event closes them, so no form keeps the values typed
+    # for (or pre-filled from) the event shown before.
+    eid = event.event_id
+    edit = st.expander("Edit this event", key=expander_key("edit", eid), on_change="rerun")
+    if edit.open:
+        with edit:
+            render_event_form(user, "calendar_edit", event, choices)
+    agenda = st.expander("Agenda items", key=expander_key("agenda", eid), on_change="rerun")
+    if agenda.open:
+        with agenda:
+            render_agenda_editor(user, event, choices)
+    join = st.expander("Set the join details", key=expander_key("join", eid), on_change="rerun")
+    if join.open:
+        with join:
+            render_join_form(user, event)
+
+
+def expander_key(name: str, event_id: int) -> str:
+    """Return the key of an event's lazy expander: "edit", "agenda" or "join"."""
+    return f"calendar_{name}_open_{event_id}"
 
 
 def render_join_form(user: User, event: events.Event) -> None:
