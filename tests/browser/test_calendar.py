@@ -1,11 +1,11 @@
-"""In the browser: create an event, see it in the month grid, download its .ics."""
+"""In the browser: create an event, see it in the month grid, download its .ics; lazy tabs."""
 
 from datetime import date
 
 import pytest
 from icalendar import Calendar
 
-from tests.browser.helpers import login_as, open_page, wait_ready
+from tests.browser.helpers import click_and_wait, login_as, open_page, wait_ready
 
 pytestmark = pytest.mark.browser
 
@@ -15,7 +15,10 @@ TITLE = "Browser peer exchange with Champions"
 def test_create_an_event_see_it_in_the_month_grid_and_download_its_ics(live_server, page):
     login_as(page, live_server, "secretariat")
     open_page(page, live_server, "calendar")
-    page.get_by_role("tab", name="New event").click()
+    # The event form is drawn only once its tab is opened; the tab is then in the address.
+    assert page.get_by_label("Title", exact=True).count() == 0
+    click_and_wait(page, page.get_by_role("tab", name="New event"))
+    assert "calendar_tab=New+event" in page.url
     page.get_by_label("Title", exact=True).fill(TITLE)
     page.get_by_role("button", name="Create event").click()
     wait_ready(page)
@@ -24,8 +27,7 @@ def test_create_an_event_see_it_in_the_month_grid_and_download_its_ics(live_serv
     cell = page.get_by_role("button", name=f"15:00 {TITLE}")
     cell.wait_for()
     assert f"{date.today():%B %Y}" in page.content()
-    cell.click()
-    wait_ready(page)
+    click_and_wait(page, cell)
     with page.expect_download() as download:
         page.get_by_role("button", name="Download this event (.ics)").click()
     data = open(download.value.path(), "rb").read()
@@ -34,3 +36,25 @@ def test_create_an_event_see_it_in_the_month_grid_and_download_its_ics(live_serv
     assert event["DTSTART"].params["TZID"] == "Europe/Zurich"
     assert event.start.hour == 15 and event.start.date() == date.today()
     assert b"BEGIN:VTIMEZONE" in data
+
+    # The event's forms run only when opened: the edit form shows this event's values.
+    edit = page.get_by_test_id("stExpander").filter(has_text="Edit this event")
+    assert edit.get_by_label("Title", exact=True).count() == 0
+    click_and_wait(page, edit.get_by_text("Edit this event", exact=True))
+    assert edit.get_by_label("Title", exact=True).input_value() == TITLE
+    assert edit.get_by_role("button", name="Save changes").is_visible()
+
+
+def test_a_bookmarked_address_opens_the_import_tab_and_the_first_tab_keeps_it_clean(
+    live_server, page
+):
+    login_as(page, live_server, "lead_cwg22")
+    page.goto(f"{live_server}/calendar?calendar_tab=Import+.ics")
+    wait_ready(page)
+    assert page.get_by_role("tab", name="Import .ics").get_attribute("aria-selected") == "true"
+    assert page.get_by_test_id("stFileUploader").is_visible()
+    assert page.get_by_role("button", name="Create a feed address").count() == 0
+    click_and_wait(page, page.get_by_role("tab", name="Subscribe"))
+    assert "calendar_tab" not in page.url
+    assert page.get_by_role("button", name="Create a feed address").is_visible()
+    assert page.get_by_test_id("stFileUploader").count() == 0
