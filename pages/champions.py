@@ -59,26 +59,32 @@ st.title("Champion countries")
 demo_banner()
 if flash := st.session_state.pop("champions_flash", None):
     st.success(flash)
-registry_tab, balance_tab, growth_tab = st.tabs(["Registry", "Geographic balance", "Growth"])
+# Only the open tab runs (the map is built only on Geographic balance); ?champions_tab= opens one.
+registry_tab, balance_tab, growth_tab = st.tabs(
+    ["Registry", "Geographic balance", "Growth"], key="champions_tab", bind="query-params"
+)
 db = db_key()
 with registry_tab:
-    render_registry(
-        load_champions(db),
-        user,
-        db=db,
-        load_focal_points=load_focal_points,
-        load_countries=load_countries,
-    )
-    render_focal_point_forms(connection(), user)
-    render_cochair_forms(connection(), user)
+    if registry_tab.open:
+        render_registry(
+            load_champions(db),
+            user,
+            db=db,
+            load_focal_points=load_focal_points,
+            load_countries=load_countries,
+        )
+        render_focal_point_forms(connection(), user)
+        render_cochair_forms(connection(), user)
 with balance_tab:
-    render_map(*load_map(db))
-    render_balance(
-        load_groupings(db),
-        user,
-        db=db,
-        load_balance=load_balance,
-        load_grouping_members=load_grouping_members,
-    )
+    if balance_tab.open:
+        render_map(*load_map(db))
+        render_balance(
+            load_groupings(db),
+            user,
+            db=db,
+            load_balance=load_balance,
+            load_grouping_members=load_grouping_members,
+        )
 with growth_tab:
-    render_growth(*load_growth(db))
+    if growth_tab.open:
+        render_growth(*load_growth(db))

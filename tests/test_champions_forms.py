@@ -24,9 +24,15 @@ def _script():
     render_cochair_forms(con, user)
 
 
-def _open(username: str) -> AppTest:
+FOCAL, COCHAIR = "champions_focal_open", "champions_cochair_open"  # the expanders' keys
+
+
+def _open(username: str, *opened: str) -> AppTest:
+    """Run the forms as `username`, with the expanders named by their key already opened."""
     at = AppTest.from_function(_script, default_timeout=30)
     at.session_state["forms_username"] = username
+    for key in opened:
+        at.session_state[key] = True
     at.run()
     assert not at.exception, [e.message for e in at.exception]
     return at
@@ -46,12 +52,29 @@ def _rows(db_path, sql: str, params: list | None = None) -> list[tuple]:
 
 @pytest.mark.parametrize("username", ["ec_undp", "lead_cwg22", "viewer"])
 def test_the_forms_are_not_shown_to_users_who_may_not_edit(app_env, username):
-    at = _open(username)
+    # Even with the expanders' state set to open, these roles get no edit control.
+    at = _open(username, FOCAL, COCHAIR)
     assert not at.expander and not at.selectbox and not at.button
 
 
-def test_staff_add_then_correct_a_focal_point(app_env):
+def test_the_forms_run_only_once_their_expander_is_opened(app_env):
     at = _open("secretariat")
+    assert [e.label for e in at.expander] == [
+        "Add, edit or remove a focal point",
+        "Record or end a co-chair term",
+    ]
+    assert not at.selectbox and not at.text_input and not at.button
+    at.session_state[FOCAL] = True
+    at.run()
+    keys = {s.key for s in at.selectbox}
+    assert "champions_focal_choice" in keys and "champions_cochair_country" not in keys
+    at.session_state[COCHAIR] = True
+    at.run()
+    assert "champions_cochair_country" in {s.key for s in at.selectbox}
+
+
+def test_staff_add_then_correct_a_focal_point(app_env):
+    at = _open("secretariat", FOCAL)
     assert at.selectbox(key="champions_focal_choice").value == -1
     at.selectbox(key="champions_focal_country_-1").select("KEN")
     at.text_input(key="champions_focal_name_-1").input("New Person")
@@ -71,7 +94,7 @@ def test_staff_add_then_correct_a_focal_point(app_env):
 
 
 def test_staff_remove_a_focal_point_only_after_saying_yes(app_env):
-    at = _open("admin")
+    at = _open("admin", FOCAL)
     [(focal_id, name)] = _rows(app_env, "SELECT focal_id, name FROM focal_points LIMIT 1")
     at.selectbox(key="champions_focal_choice").select(focal_id).run()
     assert at.text_input(key=f"champions_focal_name_{focal_id}").value == name
@@ -83,14 +106,14 @@ def test_staff_remove_a_focal_point_only_after_saying_yes(app_env):
 
 
 def test_a_refused_focal_point_says_which_field(app_env):
-    at = _open("admin")
+    at = _open("admin", FOCAL)
     at.text_input(key="champions_focal_name_-1").input("X")
     at.button(key="champions_focal_save_-1").click().run()
     assert any(e.value.startswith("Name:") for e in at.error), [e.value for e in at.error]
 
 
 def test_staff_record_a_term_and_end_it(app_env):
-    at = _open("secretariat")
+    at = _open("secretariat", COCHAIR)
     at.selectbox(key="champions_cochair_country").select("GHA")
     at.text_input(key="champions_cochair_source").input("Test minutes")
     at.button(key="champions_cochair_add").click().run()
@@ -117,5 +140,10 @@ def test_the_champions_page_shows_the_forms_to_staff_only(app_env):
     from tests.test_champions_pages import _keys
     from tests.test_champions_pages import _open as open_page
 
-    assert "champions_focal_choice" in _keys(open_page("secretariat", "champions"), "selectbox")
-    assert "champions_cochair_country" not in _keys(open_page("viewer", "champions"), "selectbox")
+    opened = {FOCAL: True, COCHAIR: True}
+    assert "champions_focal_choice" in _keys(
+        open_page("secretariat", "champions", **opened), "selectbox"
+    )
+    assert "champions_cochair_country" not in _keys(
+        open_page("viewer", "champions", **opened), "selectbox"
+    )

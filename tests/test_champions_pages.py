@@ -6,9 +6,14 @@ from streamlit.testing.v1 import AppTest
 
 from tests.conftest import APP, login
 
+BALANCE = {"champions_tab": "Geographic balance"}  # the tab, as a user picks it
 
-def _open(username, page):
+
+def _open(username, page, **state):
+    """Log in and open a page; `state` opens tabs and expanders by key, as a user's clicks would."""
     at = login(AppTest.from_file(APP, default_timeout=30).run(), username)
+    for key, value in state.items():
+        at.session_state[key] = value
     at.switch_page(f"pages/{page}.py").run()
     assert not at.exception, [e.message for e in at.exception]
     return at
@@ -34,7 +39,7 @@ def _columns(at):
 
 
 def test_balance_names_the_gaps_for_the_grouping_chosen_and_draws_the_world_map(app_env):
-    at = _open("viewer", "champions")
+    at = _open("viewer", "champions", **BALANCE)
     warnings = [w.value for w in at.warning]
     assert "No Champion in Oceania." in warnings
     assert any(w.startswith("Under-represented: Europe (2 of 43") for w in warnings)
@@ -52,17 +57,21 @@ def test_balance_names_the_gaps_for_the_grouping_chosen_and_draws_the_world_map(
 
 
 def test_viewers_see_no_focal_points_and_no_edit_forms(app_env):
-    at = _open("viewer", "champions")
+    # The edit expanders' state is set to open: a viewer still gets no form.
+    at = _open("viewer", "champions", champions_edit_open=True)
     assert "capital_tz" in _columns(at) and "email" not in _columns(at)
     assert not any("example.org" in str(df.value.to_dict()) for df in at.dataframe)
-    assert "champions_edit_country" not in _keys(at, "selectbox")
-    staff = _open("secretariat", "champions")
+    assert "champions_edit_country" not in _keys(at, "selectbox") and not at.expander
+    staff = _open("secretariat", "champions", champions_grouping_edit_open=True)
     assert "email" in _columns(staff)
+    staff.session_state["champions_tab"] = "Geographic balance"
+    staff.run()
+    assert "champions_grouping" in _keys(staff, "selectbox")
     assert "champions_grouping_edit_id" not in _keys(staff, "selectbox")  # admins only
 
 
 def test_secretariat_adds_a_champion_and_a_bad_time_zone_is_refused_plainly(app_env):
-    at = _open("secretariat", "champions")
+    at = _open("secretariat", "champions", champions_edit_open=True)
     at.selectbox(key="champions_edit_country").select("UZB").run()
     at.text_input(key="champions_edit_source_UZB").input("Test announcement, 2026")
     at.selectbox(key="champions_edit_tz_UZB").select("Asia/Tashkent")
@@ -79,7 +88,7 @@ def test_secretariat_adds_a_champion_and_a_bad_time_zone_is_refused_plainly(app_
 
 
 def test_admin_moves_canada_in_the_derived_grouping_and_the_note_follows(app_env):
-    at = _open("admin", "champions")
+    at = _open("admin", "champions", **BALANCE, champions_grouping_edit_open=True)
     at.selectbox(key="champions_grouping").select("unds").run()
     at.selectbox(key="champions_grouping_country").select("CAN")
     at.selectbox(key="champions_grouping_group").select("Europe and Central Asia")

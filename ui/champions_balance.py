@@ -111,40 +111,50 @@ def render_balance(groupings, user: User, *, db: str, load_balance, load_groupin
 
 def render_grouping_editor(groupings, user: User, *, db: str, load_grouping_members) -> None:
     """Move a country to another group of a derived grouping."""
+    with st.expander(
+        "Edit a derived grouping (administrators)",
+        key="champions_grouping_edit_open",
+        on_change="rerun",
+    ) as box:
+        if box.open:
+            _grouping_form(groupings, user, db=db, load_grouping_members=load_grouping_members)
+
+
+def _grouping_form(groupings, user: User, *, db: str, load_grouping_members) -> None:
+    """Pick a derived grouping and a country, then move the country to another group."""
     derived = groupings[groupings["derived"]]
-    with st.expander("Edit a derived grouping (administrators)"):
-        grouping_id = st.selectbox(
-            "Grouping",
-            list(derived["grouping_id"]),
-            format_func=dict(zip(derived["grouping_id"], derived["name"], strict=True)).get,
-            key="champions_grouping_edit_id",
+    grouping_id = st.selectbox(
+        "Grouping",
+        list(derived["grouping_id"]),
+        format_func=dict(zip(derived["grouping_id"], derived["name"], strict=True)).get,
+        key="champions_grouping_edit_id",
+    )
+    members = load_grouping_members(db, grouping_id)
+    names = dict(zip(members["iso3"], members["country"], strict=True))
+    with st.form("champions_grouping_form"):
+        iso3 = st.selectbox(
+            "Country",
+            list(members["iso3"]),
+            format_func=names.get,
+            key="champions_grouping_country",
         )
-        members = load_grouping_members(db, grouping_id)
-        names = dict(zip(members["iso3"], members["country"], strict=True))
-        with st.form("champions_grouping_form"):
-            iso3 = st.selectbox(
-                "Country",
-                list(members["iso3"]),
-                format_func=names.get,
-                key="champions_grouping_country",
+        group = st.selectbox(
+            "Move to group", sorted(members["group"].unique()), key="champions_grouping_group"
+        )
+        submitted = st.form_submit_button("Move", key="champions_grouping_save")
+    if submitted:
+        try:
+            champions.set_grouping_member(
+                connection(),
+                actor=user,
+                member_in=champions.GroupingMemberIn(
+                    grouping_id=grouping_id, iso3=iso3, group_name=group
+                ),
             )
-            group = st.selectbox(
-                "Move to group", sorted(members["group"].unique()), key="champions_grouping_group"
-            )
-            submitted = st.form_submit_button("Move", key="champions_grouping_save")
-        if submitted:
-            try:
-                champions.set_grouping_member(
-                    connection(),
-                    actor=user,
-                    member_in=champions.GroupingMemberIn(
-                        grouping_id=grouping_id, iso3=iso3, group_name=group
-                    ),
-                )
-            except (ValueError, PermissionDenied) as exc:
-                st.error(str(exc))
-            else:
-                done(f"{names[iso3]} now counts under {group}.")
+        except (ValueError, PermissionDenied) as exc:
+            st.error(str(exc))
+        else:
+            done(f"{names[iso3]} now counts under {group}.")
 
 
 def render_growth(df, unknown: int) -> None:

@@ -76,87 +76,87 @@ def render_registry(df, user: User, *, db: str, load_focal_points, load_countrie
 
 def render_edit_form(df, user: User, *, db: str, load_countries) -> None:
     """Add a Champion or edit one: join date, source, capital time zone, status."""
-    countries = load_countries(db)
+    # Lazy: the countries, the time zones and the form are built only while the box is open.
+    with st.expander("Add or edit a Champion", key="champions_edit_open", on_change="rerun") as box:
+        if box.open:
+            _edit_form(df, user, countries=load_countries(db))
+
+
+def _edit_form(df, user: User, *, countries) -> None:
+    """Pick a country (Champions first), then save its registry entry."""
     champion_codes = set(df["iso3"])  # built once: format_func runs for every option
     names = {
         code: name + (" (Champion)" if code in champion_codes else "")
         for code, name in zip(countries["iso3"], countries["country"], strict=True)
     }
-    with st.expander("Add or edit a Champion"):
-        iso3 = st.selectbox(
-            "Country",
-            list(
-                countries.sort_values(["is_champion", "country"], ascending=[False, True])["iso3"]
-            ),
-            format_func=names.get,
-            key="champions_edit_country",
+    iso3 = st.selectbox(
+        "Country",
+        list(countries.sort_values(["is_champion", "country"], ascending=[False, True])["iso3"]),
+        format_func=names.get,
+        key="champions_edit_country",
+    )
+    current = df.set_index("iso3").loc[iso3] if iso3 in champion_codes else None
+    zones = sorted(available_timezones())
+    with st.form(f"champions_edit_form_{iso3}"):
+        precision = st.selectbox(
+            "Join date precision",
+            list(PRECISIONS),
+            index=list(PRECISIONS).index(current["joined_precision"]) if current is not None else 0,
+            format_func=PRECISIONS.get,
+            key=f"champions_edit_precision_{iso3}",
         )
-        current = df.set_index("iso3").loc[iso3] if iso3 in champion_codes else None
-        zones = sorted(available_timezones())
-        with st.form(f"champions_edit_form_{iso3}"):
-            precision = st.selectbox(
-                "Join date precision",
-                list(PRECISIONS),
-                index=list(PRECISIONS).index(current["joined_precision"])
-                if current is not None
-                else 0,
-                format_func=PRECISIONS.get,
-                key=f"champions_edit_precision_{iso3}",
+        joined_on = st.date_input(
+            "Join date (leave empty when unknown)",
+            value=current["joined_on"]
+            if current is not None and not _isna(current["joined_on"])
+            else None,
+            min_value=date(2018, 12, 1),
+            key=f"champions_edit_joined_{iso3}",
+        )
+        source = st.text_input(
+            "Source",
+            value=current["source"] if current is not None else "",
+            key=f"champions_edit_source_{iso3}",
+        )
+        tz = st.selectbox(
+            "Capital time zone",
+            zones,
+            index=zones.index(current["capital_tz"]) if current is not None else zones.index("UTC"),
+            key=f"champions_edit_tz_{iso3}",
+        )
+        status = st.selectbox(
+            "Status",
+            ["active", "inactive"],
+            index=0 if current is None or current["status"] == "active" else 1,
+            key=f"champions_edit_status_{iso3}",
+        )
+        notes = st.text_input(
+            "Notes",
+            value=(current["notes"] or "") if current is not None else "",
+            key=f"champions_edit_notes_{iso3}",
+        )
+        submitted = st.form_submit_button("Save", key=f"champions_edit_save_{iso3}")
+    if submitted:
+        try:
+            champion_in = champions.ChampionIn(
+                iso3=iso3,
+                joined_on=joined_on,
+                joined_precision=precision,
+                source=source,
+                capital_tz=tz,
+                status=status,
+                notes=notes or None,
             )
-            joined_on = st.date_input(
-                "Join date (leave empty when unknown)",
-                value=current["joined_on"]
-                if current is not None and not _isna(current["joined_on"])
-                else None,
-                min_value=date(2018, 12, 1),
-                key=f"champions_edit_joined_{iso3}",
-            )
-            source = st.text_input(
-                "Source",
-                value=current["source"] if current is not None else "",
-                key=f"champions_edit_source_{iso3}",
-            )
-            tz = st.selectbox(
-                "Capital time zone",
-                zones,
-                index=zones.index(current["capital_tz"])
-                if current is not None
-                else zones.index("UTC"),
-                key=f"champions_edit_tz_{iso3}",
-            )
-            status = st.selectbox(
-                "Status",
-                ["active", "inactive"],
-                index=0 if current is None or current["status"] == "active" else 1,
-                key=f"champions_edit_status_{iso3}",
-            )
-            notes = st.text_input(
-                "Notes",
-                value=(current["notes"] or "") if current is not None else "",
-                key=f"champions_edit_notes_{iso3}",
-            )
-            submitted = st.form_submit_button("Save", key=f"champions_edit_save_{iso3}")
-        if submitted:
-            try:
-                champion_in = champions.ChampionIn(
-                    iso3=iso3,
-                    joined_on=joined_on,
-                    joined_precision=precision,
-                    source=source,
-                    capital_tz=tz,
-                    status=status,
-                    notes=notes or None,
-                )
-                if current is None:
-                    champions.add_champion(connection(), actor=user, champion_in=champion_in)
-                else:
-                    champions.update_champion(connection(), actor=user, champion_in=champion_in)
-            except ValidationError as exc:
-                st.error(f"{names[iso3]}: {champions.explain(exc)}")
-            except (ValueError, PermissionDenied) as exc:
-                st.error(str(exc))
+            if current is None:
+                champions.add_champion(connection(), actor=user, champion_in=champion_in)
             else:
-                done(f"Saved {names[iso3]}.")
+                champions.update_champion(connection(), actor=user, champion_in=champion_in)
+        except ValidationError as exc:
+            st.error(f"{names[iso3]}: {champions.explain(exc)}")
+        except (ValueError, PermissionDenied) as exc:
+            st.error(str(exc))
+        else:
+            done(f"Saved {names[iso3]}.")
 
 
 def done(message: str) -> None:
