@@ -88,9 +88,10 @@ st.title("Champion engagement")
 demo_banner()
 db = db_key()
 if can(user, "engagement.add") or can(user, "engagement.add", workstream_id=user.workstream_id):
-    render_add_form(*load_form_options(db), load_champions(db), user)
+    loaders = {"load_form_options": load_form_options, "load_champions": load_champions}
+    render_add_form(user, db=db, **loaders)
     scope = None if can(user, "engagement.add") else user.workstream_id
-    render_edit_form(load_hand_entries(db, scope), *load_form_options(db), load_champions(db), user)
+    render_edit_form(load_hand_entries(db, scope), user, db=db, **loaders)
 default = VIEWS.index("Champion profile") if st.query_params.get("champion") else 0
 view = st.radio("View", VIEWS, index=default, horizontal=True, key="engagement_view")
 {

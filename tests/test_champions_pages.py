@@ -111,8 +111,10 @@ def test_engagement_views_heatmap_not_engaged_and_profile_by_query_parameter(app
     assert (table["days_since"].dropna() > 90).all()
     at.number_input(key="engagement_days").set_value(3650).run()
     assert set(_frame(at, "days_since")["last_engaged"]) <= {"never"}
-    # ec members may not log engagements
-    assert "engagement_add_champion" not in _keys(at, "selectbox")
+    # ec members may not log engagements (not even with the form's expander state set to open)
+    at.session_state["engagement_add_open"] = True
+    at.run()
+    assert "engagement_add_champion" not in _keys(at, "selectbox") and not at.expander
     at = login(AppTest.from_file(APP, default_timeout=30).run(), "secretariat")
     at.query_params["champion"] = "KEN"
     at.switch_page("pages/engagement.py").run()
@@ -123,7 +125,7 @@ def test_engagement_views_heatmap_not_engaged_and_profile_by_query_parameter(app
 
 
 def test_a_workstream_lead_logs_an_engagement_for_their_workstream_and_sees_it(app_env):
-    at = _open("lead_cwg22", "engagement")
+    at = _open("lead_cwg22", "engagement", engagement_add_open=True)
     assert at.selectbox(key="engagement_add_workstream").options == ["CWG-2.2"]
     at.selectbox(key="engagement_add_champion").select("NER")
     at.selectbox(key="engagement_add_kind").select("bilateral")

@@ -6,7 +6,9 @@ from tests.conftest import APP, login
 
 
 def _page(username):
+    """Open the Engagement page with the correction form's expander open, as a user would."""
     at = login(AppTest.from_file(APP, default_timeout=30).run(), username)
+    at.session_state["engagement_edit_open"] = True
     return at.switch_page("pages/engagement.py").run()
 
 
@@ -33,3 +35,4 @@ def test_a_lead_sees_no_other_workstreams_entries_to_edit(app_env, con):
     at = _page("lead_cwg22")
     # The demo's hand entries are network-wide peer-learning exchanges: not the lead's to edit.
     assert not [s for s in at.selectbox if s.key == "engagement_edit_entry"]
+    assert "Correct or remove an engagement logged by hand" not in [e.label for e in at.expander]
