@@ -70,14 +70,21 @@ show_past = st.toggle(
     "Include past slots and bookings", key="bookings_show_past", help="Hidden by default"
 )
 cutoff = None if show_past else since_today()
-tabs = dict(zip(labels, st.tabs(labels), strict=True))
+# Lazy tabs, the open one named in the URL (?bookings_tab=Requests): only its content runs.
+tabs = dict(zip(labels, st.tabs(labels, key="bookings_tab", bind="query-params"), strict=True))
 with tabs["Slots"]:
-    slots = load_slots(db, cutoff)
-    render_slots(slots, champions, workstreams, user, db=db, load_products=load_products)
+    if tabs["Slots"].open:
+        slots = load_slots(db, cutoff)
+        render_slots(slots, champions, workstreams, user, db=db, load_products=load_products)
 with tabs["Requests"]:
-    render_requests(user, db=db, load_bookings=lambda db, scope: load_bookings(db, scope, cutoff))
+    if tabs["Requests"].open:
+        render_requests(
+            user, db=db, load_bookings=lambda db, scope: load_bookings(db, scope, cutoff)
+        )
 if "Offer a slot" in tabs:
     with tabs["Offer a slot"]:
-        render_offer(offerable, user)
+        if tabs["Offer a slot"].open:
+            render_offer(offerable, user)
 with tabs["Slot finder"]:
-    render_finder(champions, user, db=db, load_ranking=load_ranking)
+    if tabs["Slot finder"].open:
+        render_finder(champions, user, db=db, load_ranking=load_ranking)

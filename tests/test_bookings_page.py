@@ -8,6 +8,25 @@ from tests.test_bookings import offer
 from tests.test_registration import KENYA, make_meeting
 
 
+def _open_tab(at, label: str) -> AppTest:
+    """Select a tab of the page as a user's click would, then rerun."""
+    at.session_state["bookings_tab"] = label
+    return at.run()
+
+
+def _bookings_page(username: str, **query) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=30)
+    at.query_params.update(query)
+    at = login(at.run(), username).switch_page("pages/bookings.py").run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def _keys(at) -> set[str]:
+    widgets = [*at.text_input, *at.selectbox, *at.button, *at.multiselect, *at.number_input]
+    return {w.key for w in widgets}
+
+
 def test_lead_requests_secretariat_confirms_and_the_agenda_shows_it(app_env, con):
     event_id = make_meeting(con)
     slot_id = offer(con, event_id, 30, title="Guidance segment")
@@ -15,6 +34,8 @@ def test_lead_requests_secretariat_confirms_and_the_agenda_shows_it(app_env, con
 
     at = login(AppTest.from_file(APP, default_timeout=30).run(), "lead_cwg22")
     at.switch_page("pages/bookings.py").run()
+    # Tabs are lazy: the offer form would not be drawn anyway; the lead has no tab for it at all.
+    assert [t.label for t in at.tabs] == ["Slots", "Requests", "Slot finder"]
     assert not at.get("button") or not any(b.key == "bookings_offer_submit" for b in at.button)
     at.selectbox(key="bookings_slot").set_value(slot_id).run()
     at.text_input(key="bookings_purpose").input("Present the training package").run()
@@ -25,6 +46,7 @@ def test_lead_requests_secretariat_confirms_and_the_agenda_shows_it(app_env, con
 
     staff = login(AppTest.from_file(APP, default_timeout=30).run(), "secretariat")
     staff.switch_page("pages/bookings.py").run()
+    staff = _open_tab(staff, "Requests")
     pending = staff.selectbox(key="bookings_decide_id")
     booking = next(o for o in pending.options if "Guidance segment" in o)
     pending.set_value(int(booking.split()[0].lstrip("#"))).run()
@@ -52,6 +74,7 @@ def test_viewer_and_ec_member_cannot_open_bookings(app_env):
 def test_slot_finder_shows_local_times_and_twin_sessions_for_all_champions(app_env):
     at = login(AppTest.from_file(APP, default_timeout=30).run(), "secretariat")
     at.switch_page("pages/bookings.py").run()
+    at = _open_tab(at, "Slot finder")
     assert not at.exception, [e.message for e in at.exception]
     frames = [d.value for d in at.dataframe]
     table = next(f for f in frames if "local time" in f.columns and "zone" in f.columns)
@@ -59,3 +82,33 @@ def test_slot_finder_shows_local_times_and_twin_sessions_for_all_champions(app_e
     # 31 Champions from UTC-6 to UTC+8 cannot all be inside 08:00-18:00: twins are proposed.
     twin = next(f for f in frames if "session" in f.columns)
     assert len(twin) == len(table) and set(twin["session"]) == {"first", "second"}
+
+
+def test_only_the_open_tab_runs_and_the_finders_choice_survives_a_tab_switch(app_env, con):
+    offer(con, make_meeting(con), 30, title="Guidance segment")
+    con.close()
+    at = _bookings_page("secretariat")
+    # Slots by default: the request form, nothing of the other tabs (no finder ranking is run).
+    assert {"bookings_slot", "bookings_request_submit"} <= _keys(at)
+    assert not _keys(at) & {"bookings_offer_submit", "bookings_finder_minutes"}
+    assert not any("local time" in d.value.columns for d in at.dataframe)
+    at = _open_tab(at, "Slot finder")
+    assert "bookings_finder_minutes" in _keys(at) and "bookings_slot" not in _keys(at)
+    at.number_input(key="bookings_finder_minutes").set_value(60).run()
+    # The Secretariat looks a time up in the finder, offers it, comes back: the finder kept it.
+    at = _open_tab(at, "Offer a slot")
+    assert "bookings_offer_submit" in _keys(at) and "bookings_finder_minutes" not in _keys(at)
+    at = _open_tab(at, "Slot finder")
+    assert at.number_input(key="bookings_finder_minutes").value == 60
+    assert not at.exception and not at.warning
+
+
+def test_a_link_naming_a_tab_opens_it_but_not_a_tab_the_role_lacks(app_env):
+    at = _bookings_page("secretariat", bookings_tab="Slot finder")
+    assert at.session_state["bookings_tab"] == "Slot finder"
+    assert "bookings_finder_minutes" in _keys(at)
+    # A lead has no "Offer a slot" tab: the link opens their default tab, no offer form.
+    lead = _bookings_page("lead_cwg22", bookings_tab="Offer a slot")
+    assert lead.session_state["bookings_tab"] == "Slots"
+    assert "bookings_offer_submit" not in _keys(lead)
+    assert "bookings_tab" not in lead.query_params

@@ -23,13 +23,21 @@ def render_finder(champions: pd.DataFrame, user: User, *, db: str, load_ranking)
     countries = dict(zip(champions["m49"], champions["country"], strict=True))
     chosen = st.multiselect(
         "Invited Champions", list(countries), default=list(countries), format_func=countries.get,
-        key="bookings_finder_who",
+        key="bookings_finder_who", persist_state="page",
     )  # fmt: skip
     c1, c2, c3, c4 = st.columns(4)
-    first = c1.date_input("From", date.today() + timedelta(days=7), key="bookings_finder_from")
-    last = c2.date_input("To", date.today() + timedelta(days=11), key="bookings_finder_to")
-    minutes = c3.number_input("Minutes", 15, 480, 90, step=15, key="bookings_finder_minutes")
-    hours = c4.slider("Working hours", 0, 24, (8, 18), key="bookings_finder_hours")
+    first = c1.date_input(
+        "From", date.today() + timedelta(days=7), key="bookings_finder_from", persist_state="page"
+    )
+    last = c2.date_input(
+        "To", date.today() + timedelta(days=11), key="bookings_finder_to", persist_state="page"
+    )
+    minutes = c3.number_input(
+        "Minutes", 15, 480, 90, step=15, key="bookings_finder_minutes", persist_state="page"
+    )
+    hours = c4.slider(
+        "Working hours", 0, 24, (8, 18), key="bookings_finder_hours", persist_state="page"
+    )
     try:
         ask = slotfinder.FinderIn(
             first_day=first, last_day=last, minutes=int(minutes), work_start=hours[0],
@@ -49,7 +57,11 @@ def render_finder(champions: pd.DataFrame, user: User, *, db: str, load_ranking)
         for i, r in enumerate(ranked.itertuples())
     }
     pick = st.selectbox(
-        "Ranked start times", list(options), format_func=options.get, key="bookings_finder_pick"
+        "Ranked start times",
+        list(options),
+        format_func=options.get,
+        key="bookings_finder_pick",
+        persist_state="page",
     )
     row = ranked.iloc[pick]
     start = row["starts_utc"].to_pydatetime()

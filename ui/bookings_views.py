@@ -81,9 +81,11 @@ def render_slots(
         return
     names = {int(r.slot_id): f"{r.title} · {r.meeting or 'standalone'} · {when(r._asdict())}"
              for r in open_slots.itertuples()}  # fmt: skip
-    slot_id = st.selectbox("Slot", list(names), format_func=names.get, key="bookings_slot")
+    slot_id = st.selectbox(
+        "Slot", list(names), format_func=names.get, key="bookings_slot", persist_state="page"
+    )
     if user.is_staff:
-        ws = st.selectbox("Workstream", workstreams, key="bookings_ws")
+        ws = st.selectbox("Workstream", workstreams, key="bookings_ws", persist_state="page")
     else:
         ws = user.workstream_id
         st.caption(f"For your workstream: {ws}")
@@ -91,12 +93,16 @@ def render_slots(
     product_names = dict(zip(products["product_id"], products["title_en"], strict=True))
     product = st.selectbox(
         "Product", [None, *product_names], format_func=lambda p: "-" if p is None else product_names[p],
-        key="bookings_product",
+        key="bookings_product", persist_state="page",
     )  # fmt: skip
-    purpose = st.text_input("Purpose", key="bookings_purpose")
+    purpose = st.text_input("Purpose", key="bookings_purpose", persist_state="page")
     countries = dict(zip(champions["m49"], champions["country"], strict=True))
     targets = st.multiselect(
-        "Champions targeted", list(countries), format_func=countries.get, key="bookings_targets"
+        "Champions targeted",
+        list(countries),
+        format_func=countries.get,
+        key="bookings_targets",
+        persist_state="page",
     )
     for warning in bookings.consultation_warnings(connection(), slot_id=slot_id, m49s=targets):
         st.warning(warning, icon=":material/warning:")
@@ -148,9 +154,15 @@ def render_requests(user: User, *, db: str, load_bookings) -> None:
         names = {int(r.booking_id): f"#{r.booking_id} {r.workstream_id}: {r.slot} ({r.purpose})"
                  for r in pending.itertuples()}  # fmt: skip
         chosen = st.selectbox(
-            "Request", list(names), format_func=names.get, key="bookings_decide_id"
+            "Request",
+            list(names),
+            format_func=names.get,
+            key="bookings_decide_id",
+            persist_state="page",
         )
-        note = st.text_input("Note to the workstream (optional)", key="bookings_decide_note")
+        note = st.text_input(
+            "Note to the workstream (optional)", key="bookings_decide_note", persist_state="page"
+        )
         c1, c2 = st.columns(2)
         for column, confirm, text in ((c1, True, "Confirm"), (c2, False, "Decline")):
             if column.button(text, key=f"bookings_{text.lower()}"):
@@ -173,7 +185,11 @@ def render_requests(user: User, *, db: str, load_bookings) -> None:
                  for r in mine.itertuples()}  # fmt: skip
         c1, c2 = st.columns([3, 1])
         chosen = c1.selectbox(
-            "Withdraw", list(names), format_func=names.get, key="bookings_withdraw_id"
+            "Withdraw",
+            list(names),
+            format_func=names.get,
+            key="bookings_withdraw_id",
+            persist_state="page",
         )
         if c2.button("Withdraw booking", key="bookings_withdraw"):
             try:
@@ -189,7 +205,11 @@ def render_offer(meetings: pd.DataFrame, user: User) -> None:
     names = {None: "Standalone session (becomes a calendar event)"}
     names |= {int(r.event_id): f"{r.title} ({when(r._asdict())})" for r in meetings.itertuples()}
     event_id = st.selectbox(
-        "Part of", list(names), format_func=names.get, key="bookings_offer_event"
+        "Part of",
+        list(names),
+        format_func=names.get,
+        key="bookings_offer_event",
+        persist_state="page",
     )
     if event_id is not None:
         m = meetings.set_index("event_id").loc[event_id]
@@ -199,16 +219,25 @@ def render_offer(meetings: pd.DataFrame, user: User) -> None:
         tz, default_day, default_time = "Europe/Zurich", date.today() + timedelta(days=14), None
     zones = list(dict.fromkeys([tz, *COMMON_ZONES]))
     c1, c2, c3, c4 = st.columns(4)
-    zone = c1.selectbox("Time zone", zones, key="bookings_offer_tz")
-    day = c2.date_input("Day", default_day, key="bookings_offer_day")
+    zone = c1.selectbox("Time zone", zones, key="bookings_offer_tz", persist_state="page")
+    day = c2.date_input("Day", default_day, key="bookings_offer_day", persist_state="page")
     local_default = time(15, 0)
     if default_time is not None:
         from core.timezones import to_local
 
         local_default = to_local(default_time, zone).time()
-    start = c3.time_input("Local start", local_default, step=300, key="bookings_offer_time")
-    minutes = c4.number_input("Minutes", 5, 480, 30, step=5, key="bookings_offer_minutes")
-    title = st.text_input("Title", "Workstream segment with Champions", key="bookings_offer_title")
+    start = c3.time_input(
+        "Local start", local_default, step=300, key="bookings_offer_time", persist_state="page"
+    )
+    minutes = c4.number_input(
+        "Minutes", 5, 480, 30, step=5, key="bookings_offer_minutes", persist_state="page"
+    )
+    title = st.text_input(
+        "Title",
+        "Workstream segment with Champions",
+        key="bookings_offer_title",
+        persist_state="page",
+    )
     if st.button("Offer this slot", key="bookings_offer_submit", type="primary"):
         try:
             slot = bookings.SlotIn(
