@@ -97,24 +97,30 @@ zones = list(dict.fromkeys([meeting["tz"], st.context.timezone or "UTC", *COMMON
 viewer_tz = right.selectbox("Show times also in", zones, index=1, key="meetings_zone")
 render_header(meeting, viewer_tz)
 render_join_details(event_id, user)
-options = load_options(db)
+# Lazy tabs, the open one named in the URL (?meetings_tab=Attendance): only its content runs.
 tab_agenda, tab_people, tab_support, tab_attendance = st.tabs(
-    ["Agenda", "Participants", "Office support", "Attendance"]
+    ["Agenda", "Participants", "Office support", "Attendance"],
+    key="meetings_tab",
+    bind="query-params",
 )
 with tab_agenda:
-    render_agenda(meeting, agenda, materials, products, viewer_tz)
+    if tab_agenda.open:
+        render_agenda(meeting, agenda, materials, products, viewer_tz)
 with tab_people:
-    render_participants(
-        event_id, summary, options, user, db=db, load_registrations=load_registrations
-    )
+    if tab_people.open:
+        render_participants(
+            event_id, summary, load_options(db), user, db=db, load_registrations=load_registrations
+        )
 with tab_support:
-    render_support(event_id, options, user, db=db, load_support=load_support)
+    if tab_support.open:
+        render_support(event_id, load_options(db), user, db=db, load_support=load_support)
 with tab_attendance:
-    render_attendance(
-        event_id,
-        meeting,
-        user,
-        db=db,
-        load_registrations=load_registrations,
-        load_stats=load_stats,
-    )
+    if tab_attendance.open:
+        render_attendance(
+            event_id,
+            meeting,
+            user,
+            db=db,
+            load_registrations=load_registrations,
+            load_stats=load_stats,
+        )

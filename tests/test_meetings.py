@@ -121,14 +121,89 @@ def _page_text(at) -> str:
     return "\n".join(parts)
 
 
+TABS = ("Agenda", "Participants", "Office support", "Attendance")
+
+
+def _meetings_page(username: str, event_id: int | None = None, **query) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=30)
+    at.query_params.update(query)
+    at = login(at.run(), username).switch_page("pages/meetings.py").run()
+    if event_id is not None:
+        at.selectbox(key="meetings_event").set_value(event_id).run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def _open_tab(at, label: str) -> AppTest:
+    """Select a tab as a user's click would (it is a widget of the page), then rerun."""
+    at.session_state["meetings_tab"] = label
+    return at.run()
+
+
 @pytest.mark.parametrize(("username", "sees"), [("viewer", False), ("secretariat", True)])
 def test_join_details_absent_for_a_viewer_in_apptest_output(app_env, con, username, sees):
     event_id = _meeting_with_join_details(con)
     con.close()
-    at = login(AppTest.from_file(APP, default_timeout=30).run(), username)
-    at.switch_page("pages/meetings.py").run()
-    at.selectbox(key="meetings_event").set_value(event_id).run()
+    at = _meetings_page(username, event_id)
+    # Only the open tab runs: look at the page with each tab open in turn.
+    for label in TABS:
+        text = _page_text(_open_tab(at, label))
+        assert not at.exception, [e.message for e in at.exception]
+        assert ("pw-SECRET" in text) is sees, label
+        assert ("example.org/j/SECRET" in text) is sees, label
+
+
+def _keys(at) -> set[str]:
+    widgets = [*at.text_input, *at.selectbox, *at.button, *at.multiselect, *at.button_group]
+    return {w.key for w in widgets}
+
+
+def test_only_the_open_tab_runs_and_its_choices_survive_a_tab_switch(app_env, con):
+    event_id = make_meeting(con)
+    con.close()
+    at = _meetings_page("secretariat", event_id)
+    # Agenda by default: no form, no widget of the other tabs is drawn (nor loads in a browser).
+    assert _keys(at) == {"meetings_event", "meetings_zone"}
+    assert any("Item" in d.value.columns for d in at.dataframe) or any(
+        "No agenda items yet." in c.value for c in at.caption
+    )
+    at = _open_tab(at, "Participants")
+    assert {"meetings_reg_name", "meetings_reg_submit"} <= _keys(at)
+    assert "meetings_support_save" not in _keys(at)
+    at = _open_tab(at, "Office support")
+    assert {"meetings_support_agency", "meetings_support_save"} <= _keys(at)
+    assert "meetings_reg_name" not in _keys(at)
+    at.selectbox(key="meetings_support_agency").set_value("IOM").run()
+    at = _open_tab(at, "Attendance")
+    assert "meetings_stats_by" in _keys(at) and "meetings_support_agency" not in _keys(at)
+    at.button_group(key="meetings_stats_by").set_value("agency").run()
+    # Back on a tab: what the user chose there is still chosen.
+    at = _open_tab(_open_tab(at, "Office support"), "Attendance")
+    assert at.button_group(key="meetings_stats_by").value == "agency"
+    assert at.selectbox(key="meetings_event").value == event_id
+    at = _open_tab(at, "Office support")
+    assert at.selectbox(key="meetings_support_agency").value == "IOM"
+    assert not at.warning and not at.exception
+
+
+def test_a_link_naming_a_tab_opens_it(app_env):
+    at = _meetings_page("secretariat", meetings_tab="Attendance")
+    assert at.session_state["meetings_tab"] == "Attendance"
+    assert "meetings_stats_by" in _keys(at) and "meetings_reg_name" not in _keys(at)
+
+
+def test_registering_in_the_participants_tab_keeps_that_tab_open(app_env, con):
+    event_id = make_meeting(con)
+    con.close()
+    at = _open_tab(_meetings_page("secretariat", event_id), "Participants")
+    at.text_input(key="meetings_reg_name").input("Person Lazy")
+    at.text_input(key="meetings_reg_email").input("lazy@example.org")
+    at.selectbox(key="meetings_reg_country").set_value(KENYA)
+    at.selectbox(key="meetings_reg_agency").set_value("UNDP")
+    at.button(key="meetings_reg_submit").click().run()
+    at.run()  # the flash is shown on the next run, as after the browser's rerun
     assert not at.exception, [e.message for e in at.exception]
-    text = _page_text(at)
-    assert ("pw-SECRET" in text) is sees
-    assert ("example.org/j/SECRET" in text) is sees
+    assert at.session_state["meetings_tab"] == "Participants"
+    assert [s.value for s in at.success], "the registration's confirmation is shown"
+    people = next(d.value for d in at.dataframe if "participant_name" in d.value.columns)
+    assert people["participant_name"].tolist() == ["Person Lazy"]

@@ -136,8 +136,9 @@ def render_participants(
     names = dict(zip(active["registration_id"], active["participant_name"], strict=True))
     c1, c2, c3 = st.columns([3, 1, 1])
     chosen = c1.selectbox(
-        "Participant", list(names), format_func=names.get, key="meetings_manage_who"
-    )
+        "Participant", list(names), format_func=names.get, key="meetings_manage_who",
+        persist_state="page",  # kept while another tab of the page is open
+    )  # fmt: skip
     status = active.set_index("registration_id").loc[chosen, "status"]
     if status == "requested" and can(user, "registration.manage"):
         if c2.button("Confirm", key="meetings_confirm"):

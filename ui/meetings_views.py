@@ -113,8 +113,9 @@ def render_support(event_id: int, options: tuple, user: User, *, db: str, load_s
     support = load_support(db, event_id, user.role, user.agency_id)
     if user.is_staff:
         agency = st.selectbox(
-            "Agency", options[2]["agency_id"].tolist(), key="meetings_support_agency"
-        )
+            "Agency", options[2]["agency_id"].tolist(), key="meetings_support_agency",
+            persist_state="page",  # kept while another tab of the page is open
+        )  # fmt: skip
     else:
         agency = user.agency_id
     current = support[support["agency_id"] == agency]["m49"].tolist()
@@ -124,6 +125,7 @@ def render_support(event_id: int, options: tuple, user: User, *, db: str, load_s
         default=[m for m in current if m in names],
         format_func=names.get,
         key=f"meetings_support_{agency}",
+        persist_state="page",
     )
     if st.button("Save office support", key="meetings_support_save"):
         try:
@@ -157,8 +159,9 @@ def render_attendance(
             )
             c1, c2 = st.columns([3, 1])
             who = c1.selectbox(
-                "Participant", list(names), format_func=names.get, key="meetings_att_who"
-            )
+                "Participant", list(names), format_func=names.get, key="meetings_att_who",
+                persist_state="page",
+            )  # fmt: skip
             attended = markable.set_index("registration_id").loc[who, "status"] == "attended"
             if c2.button("Undo attended" if attended else "Mark attended", key="meetings_att_mark"):
                 try:
@@ -189,7 +192,7 @@ def render_attendance(
                 st.rerun()
     by = st.segmented_control(
         "Attendance statistics by", ["meeting", "country", "agency"], default="country",
-        key="meetings_stats_by",
+        key="meetings_stats_by", persist_state="page",
     )  # fmt: skip
     stats = load_stats(db, by or "country")
     if stats.empty:

@@ -1,5 +1,6 @@
 """In the browser: a workstream lead requests a slot, the Secretariat confirms it, it shows in the
-meeting's agenda; join details never reach a viewer's page HTML."""
+meeting's agenda; join details never reach a viewer's page HTML, whichever tab is open; the tabs
+run only when opened and are named in the address."""
 
 import re
 
@@ -18,6 +19,18 @@ def _choose(page, label: str, text: str) -> None:
     box.click()
     box.fill(text)
     page.get_by_role("option").filter(has_text=text).first.click()
+    wait_ready(page)
+
+
+def open_tab(page, name: str, shows: str) -> None:
+    """Open a lazy tab: the click reruns the script, which draws the tab's content; wait for that
+    content (only the rerun can draw it), then for the page to settle.
+
+    Waiting on the content rather than on the script-state attribute: under load the browser can
+    take the run's start and end in one render, and a watcher of that attribute then never fires.
+    """
+    page.get_by_role("tab", name=name, exact=True).click()
+    page.get_by_text(shows, exact=True).first.wait_for()
     wait_ready(page)
 
 
@@ -41,8 +54,8 @@ def test_lead_requests_a_slot_secretariat_confirms_and_the_agenda_shows_it(
     staff = browser.new_context(viewport={"width": 1400, "height": 1800}).new_page()
     login_as(staff, live_server, "secretariat")
     open_page(staff, live_server, "bookings")
-    staff.get_by_role("tab", name="Requests").click()
-    wait_ready(staff)
+    open_tab(staff, "Requests", "Decide")
+    assert staff.url.endswith("/bookings?bookings_tab=Requests")
     _choose(staff, "Request", PURPOSE[:30])
     staff.get_by_role("button", name="Confirm").click()
     wait_ready(staff)
@@ -60,6 +73,35 @@ def test_lead_requests_a_slot_secretariat_confirms_and_the_agenda_shows_it(
 def test_join_details_are_absent_from_a_viewers_page_html(live_server, page):
     login_as(page, live_server, "viewer")
     open_page(page, live_server, "meetings")
-    html = page.content()
-    assert "Join details are sent to confirmed participants" in html
-    assert "demo-join" not in html and "Password:" not in html
+    # Only the open tab is drawn: look at the page's HTML with each tab open in turn.
+    for tab, shows in (
+        ("Agenda", "Materials"),
+        ("Participants", "Participant names are shown to the Secretariat and EC members only."),
+        ("Office support", "The office support matrix is for the Secretariat and EC members."),
+        ("Attendance", "Attendance statistics by"),
+    ):
+        if tab != "Agenda":
+            open_tab(page, tab, shows)
+        html = page.content()
+        assert shows in html, tab
+        assert "Join details are sent to confirmed participants" in html, tab
+        assert "demo-join" not in html and "Password:" not in html, tab
+
+
+def test_a_tab_draws_only_when_opened_and_a_link_opens_it(live_server, page):
+    login_as(page, live_server, "secretariat")
+    open_page(page, live_server, "meetings")
+    # The registration form of the Participants tab is not in the page until the tab is opened.
+    assert page.get_by_role("button", name="Register").count() == 0
+    open_tab(page, "Participants", "Register a participant")
+    assert page.get_by_role("button", name="Register").is_visible()
+    assert page.url.endswith("/meetings?meetings_tab=Participants")
+    # Back on the first tab the address is clean again; a bookmarked address opens its tab.
+    open_tab(page, "Agenda", "Materials")
+    assert page.url.endswith("/meetings")
+    assert page.get_by_role("button", name="Register").count() == 0
+    open_page(page, live_server, "meetings?meetings_tab=Attendance")
+    selected = page.get_by_role("tab", name="Attendance", exact=True)
+    assert selected.get_attribute("aria-selected") == "true"
+    assert page.get_by_text("Attendance statistics by").is_visible()
+    assert page.get_by_role("button", name="Register").count() == 0
