@@ -23,7 +23,7 @@ def open_pipeline(username: str) -> AppTest:
 
 def show(at, view: str, edit_tab: str | None = None) -> AppTest:
     """Open one of the page's views (tabs), and one of the product's edit tabs, as a click would."""
-    at.session_state["view"] = view
+    at.session_state["pipeline_tab"] = view
     if edit_tab:
         at.session_state["pipeline_edit_tabs"] = edit_tab
     at.run()
@@ -69,7 +69,7 @@ def test_clicking_a_card_opens_the_product(app_env):
     pid = product_id(app_env, PRACTICAL)
     at.button(key=f"pipeline_card_{pid}").click().run()
     assert not at.exception
-    assert at.session_state["view"] == "Product"
+    assert at.session_state["pipeline_tab"] == "Product"
     assert at.selectbox(key="pipeline_product").value == pid
     assert PRACTICAL in [h.value for h in at.subheader]
 
@@ -110,9 +110,9 @@ def test_only_the_open_view_runs_and_the_url_names_it(app_env):
     # The board is the default: the list's bulk editor and the roadmap are not built.
     assert not at.get("data_editor")
     assert not (at.get("arrow_vega_lite_chart") or at.get("vega_lite_chart"))
-    # A link to the page with ?view=Roadmap opens the roadmap.
+    # A link to the page with ?pipeline_tab=Roadmap opens the roadmap.
     at = login(AppTest.from_file(APP, default_timeout=30).run(), "lead_cwg22")
-    at.query_params["view"] = "Roadmap"
+    at.query_params["pipeline_tab"] = "Roadmap"
     at.switch_page("pages/pipeline.py").run()
     assert at.get("arrow_vega_lite_chart") or at.get("vega_lite_chart")
     assert not at.get("data_editor")

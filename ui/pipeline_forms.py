@@ -10,7 +10,7 @@ from core.permissions import PermissionDenied, User, can
 from ui.context import after_write, connection
 
 FLASH = "pipeline_flash"
-TAB_KEY = "view"  # the pipeline's view tabs, also the URL parameter (?view=Roadmap)
+TAB_KEY = "pipeline_tab"  # the view tabs, also the URL parameter (?pipeline_tab=Roadmap)
 PRODUCT_KEY = "pipeline_product"
 
 

@@ -58,4 +58,4 @@ def test_a_lead_moves_a_product_into_consultation_and_sees_it_on_board_and_roadm
         page.get_by_role("tab", name="Product", exact=True).get_attribute("aria-selected") == "true"
     )
     assert page.get_by_role("heading", name=PRACTICAL).is_visible()
-    assert "view=Product" in page.url
+    assert "pipeline_tab=Product" in page.url
