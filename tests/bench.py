@@ -37,6 +37,8 @@ from tests.browser.helpers import CHROMIUM, CHROMIUM_ARGS, ROOT, Server, login_a
 from tests.conftest import APP, PAGES, login
 
 BARE_APP = "tests/bench_bare_app.py"
+SHELL_APP = "tests/bench_shell_app.py"  # the bare page inside st.navigation and a sidebar
+FRAME_ROOT, FRAME_PAGE = "frame at /", "frame at /calendar"
 DOC = ROOT / "docs" / "benchmarks.md"
 NOTES_MARK = "<!-- notes: everything below this line is kept when the bench rewrites the file -->"
 GOALS = {
@@ -55,6 +57,7 @@ def _point_app_at(db_path: Path, folder: Path) -> None:
     os.environ["ACTIONPLAN_DB"] = str(db_path)
     os.environ["ACTIONPLAN_COOKIE_KEY"] = secrets.token_urlsafe(40)
     os.environ["ACTIONPLAN_DEMO"] = "1"
+    os.environ["ACTIONPLAN_FEED_PORT"] = "off"  # AppTest runs serve no calendar feed
     os.environ["ACTIONPLAN_SECRETS"] = str(folder / "no-secrets.toml")
 
 
@@ -149,12 +152,17 @@ def _own_hot_spots(profiler: cProfile.Profile, limit: int = 14) -> str:
 
 
 def time_browser(db_path: Path, bare_db: Path, runs: int) -> tuple[dict, float, dict]:
-    """Return per page the median navigation-to-ready time in ms, the bare page's, and errors."""
+    """Return per page the median navigation-to-ready time in ms, the bare page's, and errors.
+
+    The pages include two references: the bare page inside the app's frame (`SHELL_APP`) at the
+    root URL and at a page's own URL, where Streamlit first probes the path for its server.
+    """
     from playwright.sync_api import sync_playwright
 
     server = Server(db_path, env={"ACTIONPLAN_FEED_PORT": "off"})  # no clash on the feed port
     bare = ScriptServer(BARE_APP, bare_db)
-    times: dict[str, list[float]] = {page: [] for page in PAGES}
+    shell = ScriptServer(SHELL_APP, copy_db(bare_db, "shell"))
+    times: dict[str, list[float]] = {page: [] for page in (FRAME_ROOT, FRAME_PAGE, *PAGES)}
     bare_times: list[float] = []
     errors: dict[str, str] = {}
     try:
@@ -170,7 +178,11 @@ def time_browser(db_path: Path, bare_db: Path, runs: int) -> tuple[dict, float, 
             page = context.new_page()
             page.set_default_timeout(60_000)
             login_as(page, server.base_url, "admin")
-            targets = [("bare", bare.base_url)] + [
+            targets = [
+                ("bare", bare.base_url),
+                (FRAME_ROOT, shell.base_url),
+                (FRAME_PAGE, f"{shell.base_url}/calendar"),
+            ] + [
                 # The default page (Overview) lives at "/"; its own name gives "Page not found".
                 (name, f"{server.base_url}/{'' if name == PAGES[0] else name}")
                 for name in PAGES
@@ -198,6 +210,7 @@ def time_browser(db_path: Path, bare_db: Path, runs: int) -> tuple[dict, float, 
     finally:
         server.stop()
         bare.stop()
+        shell.stop()
     medians = {name: median_ms(samples) for name, samples in times.items() if samples}
     return medians, median_ms(bare_times) if bare_times else float("nan"), errors
 
@@ -421,6 +434,7 @@ def report(results: dict) -> str:
             "",
             f"Bare page: script {_fmt(data['bare_script_ms'], 1)} ms, browser {_fmt(data['bare_browser_ms'])} ms.",
             "",
+            *_frame_lines(data),
             "| page | script ms | script / bare | browser ms | browser / bare | goal | verdict |",
             "|---|---:|---:|---:|---:|---|---|",
         ]
@@ -492,6 +506,22 @@ def report(results: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _frame_lines(data: dict) -> list[str]:
+    """Say what the bare page costs inside the app's frame, the floor under every page's ratio."""
+    bare = data["bare_browser_ms"]
+    found = [(name, data["browser_ms"].get(name)) for name in (FRAME_ROOT, FRAME_PAGE)]
+    if not all(ms for _, ms in found):
+        return []
+    (_, root), (_, sub) = found
+    return [
+        "The same bare page inside the app's frame (`tests/bench_shell_app.py`: `st.navigation` "
+        "with eight pages, a sidebar with a name, a caption and a button, no data): "
+        f"{_fmt(root)} ms at `/` ({_fmt(root / bare, 2)} x bare), {_fmt(sub)} ms at a page's own "
+        f"URL `/calendar` ({_fmt(sub / bare, 2)} x bare). Every dashboard page pays this frame.",
+        "",
+    ]
+
+
 def print_table(results: dict) -> None:
     """Print the figures as a plain table."""
     for size, data in results["sizes"].items():
@@ -499,7 +529,7 @@ def print_table(results: dict) -> None:
             f"\n{size}: bare script {_fmt(data['bare_script_ms'], 1)} ms, bare browser {_fmt(data['bare_browser_ms'])} ms"
         )
         print(f"{'page':<12}{'script ms':>12}{'x bare':>9}{'browser ms':>13}{'x bare':>9}")
-        for page in PAGES:
+        for page in (FRAME_ROOT, FRAME_PAGE, *PAGES):
             script = data["script_ms"].get(page)
             browser = data["browser_ms"].get(page)
             print(
