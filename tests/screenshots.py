@@ -3,7 +3,8 @@
 Starts the dashboard on a fresh demo database in a temporary folder, logs in as admin in Debian's
 chromium, opens each page by its URL and waits until every chart and table is drawn, then saves a
 1400x2400 viewport (the main area scrolls inside its own container, so full_page would cut it).
-One more shot shows the Meetings page as a viewer sees it (no join details, no contacts).
+Views behind a tab (the roadmap, the world map, attendance) are opened by their address. One more
+shot shows the Meetings page as a viewer sees it (no join details, no contacts).
 """
 
 from __future__ import annotations
@@ -29,6 +30,12 @@ OUT = ROOT / "docs" / "screenshots"
 VIEWPORT = {"width": 1400, "height": 2400}
 VIEWER_PAGES = ["meetings"]
 DEFAULT_PAGE = PAGES[0]
+# Views behind a tab, opened by their address as a bookmark would: shot name -> URL path.
+TAB_VIEWS = {
+    "pipeline-roadmap": "pipeline?pipeline_tab=Roadmap",
+    "champions-balance": "champions?champions_tab=Geographic+balance",
+    "meetings-attendance": "meetings?meetings_tab=Attendance",
+}
 
 
 def _shoot(page, base_url: str, url_path: str, target: Path) -> str | None:
@@ -70,8 +77,8 @@ def main() -> None:
                     executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
                 )
                 for username, pages, suffix in (
-                    ("admin", PAGES, ""),
-                    ("viewer", VIEWER_PAGES, "-viewer"),
+                    ("admin", {**{name: name for name in PAGES}, **TAB_VIEWS}, ""),
+                    ("viewer", {name: name for name in VIEWER_PAGES}, "-viewer"),
                 ):
                     context = browser.new_context(
                         viewport=VIEWPORT, locale="en-GB", timezone_id="Europe/Zurich"
@@ -79,10 +86,10 @@ def main() -> None:
                     page = context.new_page()
                     page.set_default_timeout(120_000)
                     login_as(page, server.base_url, username)
-                    for name in pages:
+                    for name, url_path in pages.items():
                         target = OUT / f"{name}{suffix}.png"
                         try:
-                            problem = _shoot(page, server.base_url, name, target)
+                            problem = _shoot(page, server.base_url, url_path, target)
                         except Exception as exc:  # report every page, then fail at the end
                             problem = f"{type(exc).__name__}: {str(exc)[:200]}"
                         if problem:

@@ -212,4 +212,20 @@ def render_attendance(
         .properties(height=max(160, 22 * len(stats)))
     )
     st.altair_chart(chart, width="stretch")
-    st.dataframe(stats, hide_index=True, width="stretch", key="meetings_stats")
+    st.dataframe(
+        stats,
+        hide_index=True,
+        width="stretch",
+        key="meetings_stats",
+        column_config={
+            stats.columns[0]: st.column_config.TextColumn(stats.columns[0].capitalize()),
+            "registered": st.column_config.NumberColumn("Registered"),
+            "attended": st.column_config.NumberColumn("Attended"),
+            "avg_minutes": st.column_config.NumberColumn(
+                "Average minutes", help="Minutes connected, from imported attendance exports"
+            ),
+            "rate": st.column_config.ProgressColumn(
+                "Attendance rate", format="percent", min_value=0.0, max_value=1.0
+            ),
+        },
+    )
