@@ -112,7 +112,7 @@ with st.sidebar:
     )
 
 c1, c2 = st.columns([3, 1])
-view = c1.radio("View", VIEWS, horizontal=True, key="calendar_view")
+view = c1.radio("View", VIEWS, horizontal=True, key="calendar_view", bind="query-params")
 anchor = c2.date_input("Around", value=date.today(), key="calendar_date")
 first, after = period(view, anchor)
 filters = (tuple(ws_filter), tuple(kind_filter), tuple(audience_filter), country, text.strip())

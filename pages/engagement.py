@@ -93,7 +93,9 @@ if can(user, "engagement.add") or can(user, "engagement.add", workstream_id=user
     scope = None if can(user, "engagement.add") else user.workstream_id
     render_edit_form(load_hand_entries(db, scope), user, db=db, **loaders)
 default = VIEWS.index("Champion profile") if st.query_params.get("champion") else 0
-view = st.radio("View", VIEWS, index=default, horizontal=True, key="engagement_view")
+view = st.radio(
+    "View", VIEWS, index=default, horizontal=True, key="engagement_view", bind="query-params"
+)  # the view is in the address: ?engagement_view=Not+engaged
 {
     "Heatmap": lambda: render_heatmap(db=db, load_heatmap=load_heatmap),
     "By workstream": lambda: render_matrix(load_matrix(db)),

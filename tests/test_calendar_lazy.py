@@ -136,3 +136,10 @@ def test_picking_another_event_never_shows_the_edit_form_of_the_one_before(calen
     at.run()
     assert at.text_input(key="calendar_edit_title").value == "Second lazy meeting"
     assert at.date_input(key="calendar_edit_start_day").value == date(2030, 3, 5)
+
+
+def test_a_link_with_the_view_in_its_address_opens_that_view(calendar_env):
+    at = _open("viewer", calendar_view="Year")
+    assert at.radio(key="calendar_view").value == "Year"
+    assert any("at a glance" in h.value for h in at.subheader)
+    assert not any("Week of" in h.value for h in at.subheader)
