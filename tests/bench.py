@@ -559,7 +559,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", nargs="+", default=list(SIZES), choices=SIZES)
     parser.add_argument("--script-runs", type=int, default=5)
-    parser.add_argument("--browser-runs", type=int, default=3)
+    parser.add_argument("--browser-runs", type=int, default=5)
     parser.add_argument("--no-browser", action="store_true")
     parser.add_argument("--profile", action="store_true", help="profile pages over the script goal")
     parser.add_argument("--no-extras", action="store_true", help="skip .ics and bookings")
