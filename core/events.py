@@ -777,17 +777,23 @@ def update_agenda_item(
 
 
 def delete_agenda_item(con: duckdb.DuckDBPyConnection, *, actor: User, item_id: int) -> None:
-    """Remove an agenda item."""
+    """Remove an agenda item. An item made by a slot booking goes with its booking only: removing
+    it alone would leave the booking holding the slot and the meeting time."""
 
     def work(cur):
         row = cur.execute(
-            "SELECT a.event_id, a.title, e.workstream_id FROM agenda_items a"
+            "SELECT a.event_id, a.title, e.workstream_id, a.booking_id FROM agenda_items a"
             " JOIN events e ON e.event_id = a.event_id WHERE a.item_id = ?",
             [item_id],
         ).fetchone()
         if row is None:
             raise LookupError(f"There is no agenda item number {item_id}.")
         require(actor, "event.edit", workstream_id=row[2])
+        if row[3] is not None:
+            raise ValueError(
+                f"Agenda item '{row[1]}' comes from a slot booking: release the booking on the"
+                " Bookings page, which frees the slot and removes the item."
+            )
         cur.execute("DELETE FROM agenda_items WHERE item_id = ?", [item_id])
         _touch_event(cur, row[0])
         audit.record(

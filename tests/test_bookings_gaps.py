@@ -184,3 +184,18 @@ def test_a_released_booking_cannot_be_declined_or_withdrawn_again(con):
         decide_booking(con, actor=staff, booking_id=booking_id, confirm=False)
     with pytest.raises(BookingRefused, match="already declined"):
         withdraw_booking(con, actor=staff, booking_id=booking_id)
+
+
+def test_a_booked_agenda_item_cannot_be_removed_alone_and_goes_with_its_booking(con):
+    from core.events import delete_agenda_item
+    from core.events import list_agenda as event_agenda
+
+    event_id = make_meeting(con)
+    booking_id = confirmed(con, offer(con, event_id, 0, 30, "A"))
+    (item_id,) = event_agenda(con, event_id=event_id)["item_id"].tolist()
+    before = held(con, booking_id)
+    with pytest.raises(ValueError, match="comes from a slot booking: release the booking"):
+        delete_agenda_item(con, actor=demo_user(con, "secretariat"), item_id=int(item_id))
+    assert held(con, booking_id) == before  # nothing half-done: the item and the slot stay
+    withdraw_booking(con, actor=demo_user(con, "lead_cwg22"), booking_id=booking_id)
+    assert event_agenda(con, event_id=event_id).empty

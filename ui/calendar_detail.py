@@ -231,10 +231,16 @@ def render_agenda_editor(user: User, event: events.Event, choices: dict) -> None
             f"{timezones.to_local(item['starts_utc'], event.tz):%H:%M}-"
             f"{timezones.to_local(item['ends_utc'], event.tz):%H:%M} {item['title']}"
         )
-        if c2.button("Remove", key=f"calendar_agenda_remove_{item['item_id']}"):
-            events.delete_agenda_item(con, actor=user, item_id=int(item["item_id"]))
-            after_write()
-            st.rerun()
+        if isinstance(item["booked_by"], str):  # a booking's item goes with its booking
+            c2.caption(f"Booked by {item['booked_by']}: release it on the Bookings page")
+        elif c2.button("Remove", key=f"calendar_agenda_remove_{item['item_id']}"):
+            try:
+                events.delete_agenda_item(con, actor=user, item_id=int(item["item_id"]))
+            except (ValueError, LookupError, events.EventConflict, PermissionDenied) as exc:
+                st.error(str(exc))
+            else:
+                after_write()
+                st.rerun()
     products = dict(choices["products"])
     if not agenda.empty:
         render_agenda_item_form(user, event, agenda, products)
