@@ -3,11 +3,11 @@
 import altair as alt
 import pandas as pd
 import streamlit as st
-from pydantic import ValidationError
 
 from core import audit, auth, backup, tabular
 from core.db import DatabaseError, table_counts
-from core.permissions import ROLE_LABELS, ROLES
+from core.permissions import ROLE_LABELS
+from ui.admin_users import render_account_actions, render_add_user
 from ui.context import after_write, close_connection, connection, guard, settings
 
 user = guard("admin")
@@ -37,68 +37,12 @@ def render_users() -> None:
     # Lazy expanders: their forms run, and load in the browser, only once opened.
     with st.expander("Add a user", key="admin_add_open", on_change="rerun") as add_box:
         if add_box.open:
-            render_add_user(con, agencies=users["agency_id"].dropna().unique().tolist())
+            render_add_user(con, user, agencies=users["agency_id"].dropna().unique().tolist())
     with st.expander(
         "Disable, enable or reset a password", key="admin_account_open", on_change="rerun"
     ) as account_box:
         if account_box.open:
-            render_account_actions(con, usernames=users["username"].tolist())
-
-
-def render_add_user(con, *, agencies: list[str]) -> None:
-    with st.form("admin_add_user", clear_on_submit=True):
-        c1, c2 = st.columns(2)
-        username = c1.text_input(
-            "Username", key="admin_new_username", help="3-40 lowercase letters, digits, . _ -"
-        )
-        name = c2.text_input("Full name", key="admin_new_name")
-        email = c1.text_input("E-mail", key="admin_new_email")
-        role = c2.selectbox("Role", ROLES, format_func=ROLE_LABELS.get, key="admin_new_role")
-        agency = c1.text_input(
-            "Agency (EC members)", key="admin_new_agency", help="e.g. " + ", ".join(agencies)
-        )
-        workstream = c2.text_input(
-            "Workstream (workstream leads)", key="admin_new_workstream", help="e.g. CWG-2.2"
-        )
-        password = st.text_input(
-            "Initial password", type="password", key="admin_new_password",
-            help="At least 10 characters, at most 72 bytes.",
-        )  # fmt: skip
-        if st.form_submit_button("Create user", key="admin_create_user"):
-            try:
-                user_in = auth.UserIn(
-                    username=username, name=name, email=email, role=role,
-                    agency_id=agency or None, workstream_id=workstream or None,
-                )  # fmt: skip
-                auth.create_user(con, actor=user, user_in=user_in, password=password)
-            except ValidationError as exc:
-                for err in exc.errors():
-                    field = ".".join(str(p) for p in err["loc"]) or "user"
-                    st.error(f"{field}: {err['msg']}")
-            except (ValueError, PermissionError) as exc:
-                st.error(str(exc))
-            else:
-                after_write()
-                st.success(f"User {user_in.username} created.")
-
-
-def render_account_actions(con, *, usernames: list[str]) -> None:
-    target = st.selectbox("Account", usernames, key="admin_target_user", persist_state="page")
-    c1, c2 = st.columns(2)
-    if c1.button("Disable account", key="admin_disable"):
-        auth.set_user_active(con, actor=user, username=target, active=False)
-        st.success(f"{target} disabled; their sessions ended.")
-    if c2.button("Enable account", key="admin_enable"):
-        auth.set_user_active(con, actor=user, username=target, active=True)
-        st.success(f"{target} enabled.")
-    new_password = st.text_input("New password", type="password", key="admin_reset_password")
-    if st.button("Set new password", key="admin_set_password"):
-        try:
-            auth.set_password(con, actor=user, username=target, password=new_password)
-        except ValueError as exc:
-            st.error(str(exc))
-        else:
-            st.success(f"Password of {target} changed; their sessions ended.")
+            render_account_actions(con, user, usernames=users["username"].tolist())
 
 
 def render_audit() -> None:

@@ -1,0 +1,72 @@
+"""Admin page's account forms: add a user; disable, enable or reset a password."""
+
+import streamlit as st
+from pydantic import ValidationError
+
+from core import auth
+from core.permissions import ROLE_LABELS, ROLES, User
+from ui.context import after_write
+
+
+def render_add_user(con, user: User, *, agencies: list[str]) -> None:
+    """The form that creates an account (administrators; core checks the role again)."""
+    with st.form("admin_add_user", clear_on_submit=True):
+        c1, c2 = st.columns(2)
+        username = c1.text_input(
+            "Username", key="admin_new_username", help="3-40 lowercase letters, digits, . _ -"
+        )
+        name = c2.text_input("Full name", key="admin_new_name")
+        email = c1.text_input("E-mail", key="admin_new_email")
+        role = c2.selectbox("Role", ROLES, format_func=ROLE_LABELS.get, key="admin_new_role")
+        agency = c1.text_input(
+            "Agency (EC members)", key="admin_new_agency", help="e.g. " + ", ".join(agencies)
+        )
+        workstream = c2.text_input(
+            "Workstream (workstream leads)", key="admin_new_workstream", help="e.g. CWG-2.2"
+        )
+        password = st.text_input(
+            "Initial password",
+            type="password",
+            key="admin_new_password",
+            help="At least 10 characters, at most 72 bytes.",
+        )
+        if st.form_submit_button("Create user", key="admin_create_user"):
+            try:
+                user_in = auth.UserIn(
+                    username=username,
+                    name=name,
+                    email=email,
+                    role=role,
+                    agency_id=agency or None,
+                    workstream_id=workstream or None,
+                )
+                auth.create_user(con, actor=user, user_in=user_in, password=password)
+            except ValidationError as exc:
+                for err in exc.errors():
+                    field = ".".join(str(p) for p in err["loc"]) or "user"
+                    st.error(f"{field}: {err['msg']}")
+            except (ValueError, PermissionError) as exc:
+                st.error(str(exc))
+            else:
+                after_write()
+                st.success(f"User {user_in.username} created.")
+
+
+def render_account_actions(con, user: User, *, usernames: list[str]) -> None:
+    """Disable, enable or reset the password of one account."""
+    target = st.selectbox("Account", usernames, key="admin_target_user", persist_state="page")
+    c1, c2 = st.columns(2)
+    if c1.button("Disable account", key="admin_disable"):
+        auth.set_user_active(con, actor=user, username=target, active=False)
+        st.success(f"{target} disabled; their sessions ended.")
+    if c2.button("Enable account", key="admin_enable"):
+        auth.set_user_active(con, actor=user, username=target, active=True)
+        st.success(f"{target} enabled.")
+    new_password = st.text_input("New password", type="password", key="admin_reset_password")
+    if st.button("Set new password", key="admin_set_password"):
+        try:
+            auth.set_password(con, actor=user, username=target, password=new_password)
+        except ValueError as exc:
+            st.error(str(exc))
+        else:
+            st.success(f"Password of {target} changed; their sessions ended.")
