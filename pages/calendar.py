@@ -10,6 +10,7 @@ import streamlit as st
 from core import events, recurrence, timezones
 from ui.calendar_common import NETWORK
 from ui.calendar_detail import render_detail, render_picker
+from ui.calendar_filters import describe, render_filters
 from ui.calendar_forms import render_downloads, render_event_form, render_feeds, render_import
 from ui.calendar_views import (
     VIEWS,
@@ -79,46 +80,17 @@ demo_banner()
 if flash := st.session_state.pop("calendar_flash", None):
     st.success(flash)
 choices = load_choices(db_key())
-with st.sidebar:
-    st.markdown("**Calendar filters**")
-    ws_filter = st.multiselect(
-        "Workstream",
-        [""] + [ws for ws, _ in choices["workstreams"]],
-        format_func=lambda ws: ws or NETWORK,
-        key="calendar_filter_workstream",
-    )
-    kind_filter = st.multiselect(
-        "Kind",
-        list(events.EVENT_KINDS),
-        format_func=events.EVENT_KINDS.get,
-        key="calendar_filter_kind",
-    )
-    audience_filter = st.multiselect(
-        "Audience",
-        list(events.AUDIENCES),
-        format_func=events.AUDIENCES.get,
-        key="calendar_filter_audience",
-    )
-    champion_names = dict(choices["champions"])
-    country = st.selectbox(
-        "Champion country invited",
-        [None, *champion_names],
-        format_func=lambda m: "Any" if m is None else champion_names[m],
-        key="calendar_filter_country",
-    )
-    text = st.text_input("Text", key="calendar_filter_text")
-    viewer_tz = st.selectbox(
-        "Show times in", timezones.all_zones(), index=0, key="calendar_viewer_tz"
-    )
-
-c1, c2 = st.columns([3, 1])
+c1, c2, c3, c4 = st.columns([3, 1.2, 1.6, 1.2], vertical_alignment="bottom")
 view = c1.radio("View", VIEWS, horizontal=True, key="calendar_view", bind="query-params")
 anchor = c2.date_input("Around", value=date.today(), key="calendar_date")
+viewer_tz = c3.selectbox("Show times in", timezones.all_zones(), index=0, key="calendar_viewer_tz")
+filters = render_filters(c4, choices)
 first, after = period(view, anchor)
-filters = (tuple(ws_filter), tuple(kind_filter), tuple(audience_filter), country, text.strip())
 start_utc, _ = timezones.local_day_bounds(first, viewer_tz)
 end_utc, _ = timezones.local_day_bounds(after, viewer_tz)
 occurrences = load_occurrences(db_key(), start_utc, end_utc, filters)
+if said := describe(filters, dict(choices["champions"])):
+    st.caption("Filtered: " + "; ".join(said) + ".")
 
 if view == "Month":
     render_month(occurrences, first, viewer_tz)

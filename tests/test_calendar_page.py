@@ -82,13 +82,28 @@ def test_filters_narrow_the_agenda(calendar_env):
     at.radio(key="calendar_view").set_value("Agenda").run()
     at.date_input(key="calendar_date").set_value(date(date.today().year, 1, 1)).run()
     everything = _table(at, "repeats")
+    # The filters sit in a popover: built only while it is open.
+    assert not at.get("multiselect")
+    at.session_state["calendar_filters_open"] = True
+    at.run()
     at.multiselect(key="calendar_filter_kind").set_value(["ec_meeting"]).run()
     only_ec = _table(at, "repeats")
     assert 0 < len(only_ec) < len(everything)
     assert set(only_ec["kind"]) == {"EC meeting"}
+    # Closed again, the filter still applies, and the page says so.
+    at.session_state["calendar_filters_open"] = False
+    at.run()
+    assert not at.get("multiselect")
+    assert len(_table(at, "repeats")) == len(only_ec)
+    assert "Filtered: kind EC meeting." in [c.value for c in at.caption]
+    at.session_state["calendar_filters_open"] = True
+    at.run()
     at.multiselect(key="calendar_filter_kind").set_value([]).run()
     at.text_input(key="calendar_filter_text").input("webinar").run()
     assert all("webinar" in t.lower() for t in _table(at, "repeats")["title"])
+    at.button(key="calendar_filters_clear").click().run()
+    assert len(_table(at, "repeats")) == len(everything)
+    assert not any(c.value.startswith("Filtered:") for c in at.caption)
 
 
 def test_event_detail_shows_agenda_capitals_and_join_details_only_to_staff(calendar_env):

@@ -58,3 +58,19 @@ def test_a_bookmarked_address_opens_the_import_tab_and_the_first_tab_keeps_it_cl
     assert "calendar_tab" not in page.url
     assert page.get_by_role("button", name="Create a feed address").is_visible()
     assert page.get_by_test_id("stFileUploader").count() == 0
+
+
+def test_filters_open_from_their_popover_and_keep_applying_once_it_is_closed(live_server, page):
+    login_as(page, live_server, "viewer")
+    open_page(page, live_server, "calendar?calendar_view=Agenda")
+    assert page.get_by_test_id("stMultiSelect").count() == 0  # not built until asked for
+    click_and_wait(page, page.get_by_test_id("stPopoverButton"))
+    kind = page.get_by_test_id("stMultiSelect").filter(has=page.get_by_text("Kind", exact=True))
+    kind.click()
+    page.get_by_role("option", name="EC meeting", exact=True).click()
+    page.get_by_text("Filtered: kind EC meeting.").wait_for()
+    wait_ready(page)
+    page.keyboard.press("Escape")  # close the option list
+    click_and_wait(page, page.get_by_test_id("stPopoverButton"))  # close the popover
+    assert page.get_by_test_id("stMultiSelect").count() == 0
+    assert page.get_by_text("Filtered: kind EC meeting.").is_visible()
