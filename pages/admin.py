@@ -9,6 +9,7 @@ from core.db import DatabaseError, table_counts
 from core.permissions import ROLE_LABELS
 from ui.admin_users import render_account_actions, render_add_user
 from ui.context import after_write, close_connection, connection, guard, settings
+from ui.widgets import lazy_tabs
 
 user = guard("admin")
 
@@ -128,16 +129,8 @@ def render_database() -> None:
             st.success("Restored.")
 
 
-# Lazy tabs, the open one named in the URL (?admin_tab=Audit+log): only its content runs.
-tab_users, tab_audit, tab_db = st.tabs(
-    ["Users", "Audit log", "Backup and database"], key="admin_tab", bind="query-params"
+# Only the open tab runs; it is named in the URL (?admin_tab=Audit+log).
+lazy_tabs(
+    {"Users": render_users, "Audit log": render_audit, "Backup and database": render_database},
+    key="admin_tab",
 )
-with tab_users:
-    if tab_users.open:
-        render_users()
-with tab_audit:
-    if tab_audit.open:
-        render_audit()
-with tab_db:
-    if tab_db.open:
-        render_database()

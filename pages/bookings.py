@@ -12,6 +12,7 @@ from core.pipeline import list_workstreams
 from ui.bookings_finder import render_finder
 from ui.bookings_views import render_offer, render_requests, render_slots
 from ui.context import connection, db_key, demo_banner, guard
+from ui.widgets import lazy_tabs
 
 user = guard("bookings")
 
@@ -70,21 +71,15 @@ show_past = st.toggle(
     "Include past slots and bookings", key="bookings_show_past", help="Hidden by default"
 )
 cutoff = None if show_past else since_today()
-# Lazy tabs, the open one named in the URL (?bookings_tab=Requests): only its content runs.
-tabs = dict(zip(labels, st.tabs(labels, key="bookings_tab", bind="query-params"), strict=True))
-with tabs["Slots"]:
-    if tabs["Slots"].open:
-        slots = load_slots(db, cutoff)
-        render_slots(slots, champions, workstreams, user, db=db, load_products=load_products)
-with tabs["Requests"]:
-    if tabs["Requests"].open:
-        render_requests(
-            user, db=db, load_bookings=lambda db, scope: load_bookings(db, scope, cutoff)
-        )
-if "Offer a slot" in tabs:
-    with tabs["Offer a slot"]:
-        if tabs["Offer a slot"].open:
-            render_offer(offerable, user)
-with tabs["Slot finder"]:
-    if tabs["Slot finder"].open:
-        render_finder(champions, user, db=db, load_ranking=load_ranking)
+views = {
+    "Slots": lambda: render_slots(
+        load_slots(db, cutoff), champions, workstreams, user, db=db, load_products=load_products
+    ),
+    "Requests": lambda: render_requests(
+        user, db=db, load_bookings=lambda db, scope: load_bookings(db, scope, cutoff)
+    ),
+    "Offer a slot": lambda: render_offer(offerable, user),
+    "Slot finder": lambda: render_finder(champions, user, db=db, load_ranking=load_ranking),
+}
+# Only the open tab runs; it is named in the URL (?bookings_tab=Requests).
+lazy_tabs({label: views[label] for label in labels}, key="bookings_tab")

@@ -21,6 +21,7 @@ from ui.calendar_views import (
     render_year,
 )
 from ui.context import connection, db_key, demo_banner, guard
+from ui.widgets import lazy_tabs
 
 user = guard("calendar")
 
@@ -117,15 +118,8 @@ st.divider()
 render_downloads(user, occurrences)
 
 # Only the open tab runs (and is in the URL): the event form is not drawn for every visitor.
-tabs = ["Subscribe"] + (["New event", "Import .ics"] if events.may_create_any(user) else [])
-panes = st.tabs(tabs, key="calendar_tab", bind="query-params")
-if panes[0].open:
-    with panes[0]:
-        render_feeds(user)
+panes = {"Subscribe": lambda: render_feeds(user)}
 if events.may_create_any(user):
-    if panes[1].open:
-        with panes[1]:
-            render_event_form(user, "calendar_new", None, choices)
-    if panes[2].open:
-        with panes[2]:
-            render_import(user)
+    panes["New event"] = lambda: render_event_form(user, "calendar_new", None, choices)
+    panes["Import .ics"] = lambda: render_import(user)
+lazy_tabs(panes, key="calendar_tab")

@@ -7,6 +7,7 @@ from ui.champions_balance import map_spec, render_balance, render_growth, render
 from ui.champions_forms import render_cochair_forms, render_focal_point_forms
 from ui.champions_registry import render_registry
 from ui.context import connection, db_key, demo_banner, guard
+from ui.widgets import lazy_tabs
 
 user = guard("champions")
 
@@ -59,32 +60,38 @@ st.title("Champion countries")
 demo_banner()
 if flash := st.session_state.pop("champions_flash", None):
     st.success(flash)
-# Only the open tab runs (the map is built only on Geographic balance); ?champions_tab= opens one.
-registry_tab, balance_tab, growth_tab = st.tabs(
-    ["Registry", "Geographic balance", "Growth"], key="champions_tab", bind="query-params"
-)
 db = db_key()
-with registry_tab:
-    if registry_tab.open:
-        render_registry(
-            load_champions(db),
-            user,
-            db=db,
-            load_focal_points=load_focal_points,
-            load_countries=load_countries,
-        )
-        render_focal_point_forms(connection(), user)
-        render_cochair_forms(connection(), user)
-with balance_tab:
-    if balance_tab.open:
-        render_map(*load_map(db))
-        render_balance(
-            load_groupings(db),
-            user,
-            db=db,
-            load_balance=load_balance,
-            load_grouping_members=load_grouping_members,
-        )
-with growth_tab:
-    if growth_tab.open:
-        render_growth(*load_growth(db))
+
+
+def registry() -> None:
+    render_registry(
+        load_champions(db),
+        user,
+        db=db,
+        load_focal_points=load_focal_points,
+        load_countries=load_countries,
+    )
+    render_focal_point_forms(connection(), user)
+    render_cochair_forms(connection(), user)
+
+
+def balance() -> None:
+    render_map(*load_map(db))
+    render_balance(
+        load_groupings(db),
+        user,
+        db=db,
+        load_balance=load_balance,
+        load_grouping_members=load_grouping_members,
+    )
+
+
+# Only the open tab runs (the map is built only on Geographic balance); ?champions_tab= opens one.
+lazy_tabs(
+    {
+        "Registry": registry,
+        "Geographic balance": balance,
+        "Growth": lambda: render_growth(*load_growth(db)),
+    },
+    key="champions_tab",
+)

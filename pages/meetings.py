@@ -14,6 +14,7 @@ from ui.meetings_views import (
     render_join_details,
     render_support,
 )
+from ui.widgets import lazy_tabs
 
 user = guard("meetings")
 
@@ -97,30 +98,24 @@ zones = list(dict.fromkeys([meeting["tz"], st.context.timezone or "UTC", *COMMON
 viewer_tz = right.selectbox("Show times also in", zones, index=1, key="meetings_zone")
 render_header(meeting, viewer_tz)
 render_join_details(event_id, user)
-# Lazy tabs, the open one named in the URL (?meetings_tab=Attendance): only its content runs.
-tab_agenda, tab_people, tab_support, tab_attendance = st.tabs(
-    ["Agenda", "Participants", "Office support", "Attendance"],
-    key="meetings_tab",
-    bind="query-params",
-)
-with tab_agenda:
-    if tab_agenda.open:
-        render_agenda(meeting, agenda, materials, products, viewer_tz)
-with tab_people:
-    if tab_people.open:
-        render_participants(
+# Only the open tab runs; it is named in the URL (?meetings_tab=Attendance).
+lazy_tabs(
+    {
+        "Agenda": lambda: render_agenda(meeting, agenda, materials, products, viewer_tz),
+        "Participants": lambda: render_participants(
             event_id, summary, load_options(db), user, db=db, load_registrations=load_registrations
-        )
-with tab_support:
-    if tab_support.open:
-        render_support(event_id, load_options(db), user, db=db, load_support=load_support)
-with tab_attendance:
-    if tab_attendance.open:
-        render_attendance(
+        ),
+        "Office support": lambda: render_support(
+            event_id, load_options(db), user, db=db, load_support=load_support
+        ),
+        "Attendance": lambda: render_attendance(
             event_id,
             meeting,
             user,
             db=db,
             load_registrations=load_registrations,
             load_stats=load_stats,
-        )
+        ),
+    },
+    key="meetings_tab",
+)

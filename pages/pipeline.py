@@ -12,6 +12,7 @@ from ui.pipeline_board import render_board, render_list, render_opportunities
 from ui.pipeline_detail import render_detail
 from ui.pipeline_forms import FLASH, TAB_KEY
 from ui.pipeline_roadmap import render_roadmap
+from ui.widgets import lazy_tabs
 
 user = guard("pipeline")
 
@@ -102,30 +103,23 @@ db = db_key()
 products = load_products(db, today)
 workstream_ids, champion_choices = load_choices(db)
 shown = render_filters(products, workstream_ids, today)
-board, roadmap, listing, detail_tab, opportunities = st.tabs(
-    ["Board", "Roadmap", "List", "Product", "Engagement opportunities"],
-    key=TAB_KEY,
-    bind="query-params",  # the view is in the URL; only the open view runs
-)
-with board:
-    if board.open:
-        render_board(shown)
-with roadmap:
-    if roadmap.open:
-        render_roadmap(shown, today, db=db, load_roadmap=load_roadmap)
-with listing:
-    if listing.open:
-        render_list(shown, workstream_ids, today, user)
-with detail_tab:
-    if detail_tab.open:
-        render_detail(
+# Only the open view runs; it is named in the URL (?pipeline_tab=Roadmap).
+lazy_tabs(
+    {
+        "Board": lambda: render_board(shown),
+        "Roadmap": lambda: render_roadmap(shown, today, db=db, load_roadmap=load_roadmap),
+        "List": lambda: render_list(shown, workstream_ids, today, user),
+        "Product": lambda: render_detail(
             products,
             champion_choices,
             user,
             db=db,
             load_detail=load_detail,
             load_opportunities=load_opportunities,
-        )
-with opportunities:
-    if opportunities.open:
-        render_opportunities(shown, db=db, load_opportunities=load_opportunities)
+        ),
+        "Engagement opportunities": lambda: render_opportunities(
+            shown, db=db, load_opportunities=load_opportunities
+        ),
+    },
+    key=TAB_KEY,
+)

@@ -10,6 +10,7 @@ from core import pipeline_consult as consult
 from core.permissions import User
 from ui.context import connection
 from ui.pipeline_forms import attempt
+from ui.widgets import lazy_tabs
 
 
 def render_product_forms(row, detail: dict, champions: pd.DataFrame, user: User) -> None:
@@ -24,12 +25,7 @@ def render_product_forms(row, detail: dict, champions: pd.DataFrame, user: User)
         "Feedback": lambda: render_feedback_form(row, champions, user),
         "Link": lambda: render_link_form(product_id, user),
     }
-    # Only the open tab's form runs (and is sent to the browser).
-    tabs = st.tabs(list(forms), key="pipeline_edit_tabs", on_change="rerun")
-    for tab, render in zip(tabs, forms.values(), strict=True):
-        with tab:
-            if tab.open:
-                render()
+    lazy_tabs(forms, key="pipeline_edit_tabs", in_url=False)  # only the open tab's form runs
 
 
 def render_move_form(row, user: User) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pandas as pd
 import streamlit as st
 from pydantic import ValidationError
@@ -51,3 +53,16 @@ def blank_missing_text(frame: pd.DataFrame) -> pd.DataFrame:
         if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
             out[column] = out[column].fillna("")
     return out
+
+
+def lazy_tabs(views: dict[str, Callable[[], None]], *, key: str, in_url: bool = True) -> None:
+    """Draw one tab per view; only the open tab's view runs (and reaches the browser).
+
+    With `in_url` the open tab is in the page's address (`?<key>=<label>`), so a view can be
+    bookmarked or sent; the first tab leaves the address clean. Nested tabs pass `in_url=False`.
+    """
+    tracking = {"bind": "query-params"} if in_url else {"on_change": "rerun"}
+    for tab, render in zip(st.tabs(list(views), key=key, **tracking), views.values(), strict=True):
+        if tab.open:
+            with tab:
+                render()
