@@ -19,6 +19,14 @@ KEYS = {
     "text": "calendar_filter_text",
 }
 
+CLEARED = {
+    KEYS["workstreams"]: [],
+    KEYS["kinds"]: [],
+    KEYS["audiences"]: [],
+    KEYS["country"]: None,
+    KEYS["text"]: "",
+}
+
 
 def current_filters() -> tuple:
     """Return the filters as load_occurrences takes them, from the widgets' kept values."""
@@ -96,6 +104,4 @@ def render_filters(container, choices: dict) -> tuple:
 
 
 def _clear() -> None:
-    for name, key in KEYS.items():
-        st.session_state[key] = [] if name in ("workstreams", "kinds", "audiences") else None
-    st.session_state[KEYS["text"]] = ""
+    st.session_state.update(CLEARED)
