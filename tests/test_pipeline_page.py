@@ -286,3 +286,25 @@ def test_the_consultation_form_warns_at_the_monthly_cap_and_saves_only_when_conf
     assert table_with(at, "invited")["invited"].tolist() == [1]
     submit(True)  # asked anyway, knowingly
     assert table_with(at, "invited")["invited"].tolist() == [1, 1]
+
+
+def test_adding_a_product_without_a_title_names_the_field_as_the_form_shows_it(app_env):
+    at = show(open_pipeline("lead_cwg22"), "List")
+    at.session_state["pipeline_add_open"] = True
+    at.run()
+    at.button(key="pipeline_new_submit").click().run()
+    assert [e.value for e in at.error] == [
+        "Title (English): String should have at least 1 character"
+    ]
+
+
+def test_a_rule_across_fields_is_said_without_a_field_name():
+    from pydantic import ValidationError
+
+    from ui.widgets import field_errors
+
+    with pytest.raises(ValidationError) as caught:
+        pipeline.ProductIn(
+            workstream_id="CWG-2.2", title_en="A", kind="brief", actual_launch="2026-01-01"
+        )
+    assert field_errors(caught.value) == "an actual launch date is only for a launched product"

@@ -8,10 +8,23 @@ from core import pipeline
 from core import pipeline_io as pio
 from core.permissions import PermissionDenied, User, can
 from ui.context import after_write, connection
+from ui.widgets import field_errors
 
 FLASH = "pipeline_flash"
 TAB_KEY = "pipeline_tab"  # the view tabs, also the URL parameter (?pipeline_tab=Roadmap)
 PRODUCT_KEY = "pipeline_product"
+# Product fields as the forms name them, for validation messages.
+FIELD_LABELS = {
+    "workstream_id": "Workstream",
+    "title_en": "Title (English)",
+    "title_fr": "Title (French)",
+    "title_es": "Title (Spanish)",
+    "kind": "Kind",
+    "lead_agencies": "Lead agencies",
+    "planned_launch": "Planned launch",
+    "url": "Address",
+    "label": "Label",
+}
 
 
 def open_product(product_id: int) -> None:
@@ -41,7 +54,7 @@ def attempt(action, success: str) -> None:
     except pipeline.BulkEditError as exc:
         st.error("Nothing was saved:\n\n" + "\n".join(f"- {e}" for e in exc.errors))
     except ValidationError as exc:
-        st.error(pipeline._message(exc))
+        st.error(field_errors(exc, FIELD_LABELS))
     except (ValueError, LookupError, PermissionDenied, pipeline.PipelineConflict) as exc:
         st.error(str(exc))
     else:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 import pandas as pd
 import streamlit as st
@@ -41,9 +41,19 @@ def download_buttons(
         )
 
 
-def field_errors(exc: ValidationError) -> str:
-    """Return a model's validation errors as one line: `field: message; field: message`."""
-    return "; ".join(f"{e['loc'][0]}: {e['msg']}" for e in exc.errors())
+def field_errors(exc: ValidationError, labels: Mapping[str, str] | None = None) -> str:
+    """Return a model's validation errors as one line: `field: message; field: message`.
+
+    `labels` names fields as the form shows them ("Title (English)" for `title_en`); an error of
+    the whole form (a rule across fields) has no field and is said as it is.
+    """
+    said = []
+    for error in exc.errors():
+        field = ".".join(str(part) for part in error["loc"])
+        field = (labels or {}).get(field, field)
+        message = error["msg"].removeprefix("Value error, ")
+        said.append(f"{field}: {message}" if field else message)
+    return "; ".join(said)
 
 
 def blank_missing_text(frame: pd.DataFrame) -> pd.DataFrame:
