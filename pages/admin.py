@@ -7,7 +7,7 @@ import streamlit as st
 from core import audit, auth, backup, tabular
 from core.db import DatabaseError, table_counts
 from core.permissions import ROLE_LABELS
-from ui.admin_users import render_account_actions, render_add_user
+from ui.admin_users import render_account_actions, render_add_user, render_lockouts
 from ui.context import after_write, close_connection, connection, guard, settings
 from ui.widgets import lazy_tabs
 
@@ -44,6 +44,9 @@ def render_users() -> None:
     ) as account_box:
         if account_box.open:
             render_account_actions(con, user, usernames=users["username"].tolist())
+    with st.expander("Locked logins", key="admin_lockouts_open", on_change="rerun") as locks_box:
+        if locks_box.open:
+            render_lockouts(con, user)
 
 
 def render_audit() -> None:

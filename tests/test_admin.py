@@ -122,3 +122,30 @@ def test_a_link_with_the_tab_in_its_query_opens_that_tab(app_env):
     assert {"admin_audit_entity", "admin_audit_csv"} <= _keys(at)
     assert at.session_state["admin_tab"] == "Audit log"
     assert not any("is_demo" in d.value.columns for d in at.dataframe)  # the users' table
+
+
+def test_admin_sees_a_locked_login_and_unlocks_it(app_env, con):
+    from datetime import UTC, datetime
+
+    now = datetime.now(UTC).replace(tzinfo=None)
+    for _ in range(5):
+        auth.authenticate(con, "viewer", "wrong-password", now=now, demo_mode=True, client="x")
+    at = _open(_admin_page(app_env), "admin_lockouts_open")
+    table = _lock_table(at)
+    row = table[table["account"] == "viewer"].iloc[0]
+    assert row["client"] == "x" and bool(row["locked"])
+    at.selectbox(key="admin_unlock_target").set_value("viewer")
+    at.button(key="admin_unlock").click().run()
+    assert not at.exception
+    assert [s.value for s in at.success] == ["viewer unlocked: 2 lock or failure count(s) cleared."]
+    assert _lock_table(at) is None  # the only counted account is unlocked
+    assert "No failed logins" in " ".join(c.value for c in at.caption)
+    again = auth.authenticate(
+        con, "viewer", "viewer-demo-2026", now=now, demo_mode=True, client="x"
+    )
+    assert again.user is not None
+
+
+def _lock_table(at):
+    frames = [d.value for d in at.dataframe if "failures" in d.value.columns]
+    return frames[0] if frames else None

@@ -1068,6 +1068,13 @@ def _other_rows() -> list[Write]:
             extra={"no_data": True},
         ),
         Write(
+            "auth.unlock_account",
+            allowed=ADMIN,
+            setup=lambda con, actor: {"username": new_user(con)},
+            call=lambda con, a, c: auth.unlock_account(con, actor=a, username=c["username"]),
+            entity="user",
+        ),
+        Write(
             "backup.backup",
             allowed=ADMIN,
             call=lambda con, a, c: backup.backup(con, TMP_ROOT / f"backup-{tag()}.duckdb", actor=a),
@@ -1107,6 +1114,7 @@ WRITES: list[Write] = _event_rows() + _product_rows() + _agency_rows() + _other_
 NOT_USER_WRITES = {
     "audit.record": "writes the audit entry itself, inside the caller's checked transaction",
     "audit.list_audit": "read (audit.view checked)",
+    "auth.list_lockouts": "read (user.manage checked; tested in test_auth.py)",
     "auth.logout": "ends the caller's own sessions; no actor to check",
     "auth.authenticate": "the login itself (records failures for the lockout)",
     "db.transaction": "the transaction helper every write uses",

@@ -1,5 +1,8 @@
 """Admin page's account forms: add a user; disable, enable or reset a password."""
 
+from datetime import UTC, datetime
+
+import pandas as pd
 import streamlit as st
 from pydantic import ValidationError
 
@@ -70,3 +73,45 @@ def render_account_actions(con, user: User, *, usernames: list[str]) -> None:
             st.error(str(exc))
         else:
             st.success(f"Password of {target} changed; their sessions ended.")
+
+
+def render_lockouts(con, user: User) -> None:
+    """Show the logins locked now (or with failures counted) and let the admin lift a lock."""
+    if "admin_unlock_done" in st.session_state:
+        st.success(st.session_state.pop("admin_unlock_done"))
+    now = datetime.now(UTC).replace(tzinfo=None)
+    locks = auth.list_lockouts(con, actor=user, now=now)
+    if locks.empty:
+        st.caption("No failed logins are being counted and no account is locked.")
+        return
+    st.dataframe(
+        locks[["account", "client", "failures", "locked", "locked_until_utc", "last_failure_utc"]]
+        .assign(locked_until_utc=locks["locked_until_utc"].where(locks["locked"]))
+        .replace({pd.NaT: None}),
+        hide_index=True,
+        width="stretch",
+        key="admin_lockouts",
+        column_config={
+            "account": "Account",
+            "client": "From (address)",
+            "failures": st.column_config.NumberColumn("Failures counted"),
+            "locked": st.column_config.CheckboxColumn("Locked now"),
+            "locked_until_utc": st.column_config.DatetimeColumn(
+                "Locked until (UTC)", format="D MMM YYYY, HH:mm"
+            ),
+            "last_failure_utc": st.column_config.DatetimeColumn(
+                "Last failure (UTC)", format="D MMM YYYY, HH:mm"
+            ),
+        },
+    )
+    accounts = sorted(locks["account"].unique())
+    target = st.selectbox("Account to unlock", accounts, key="admin_unlock_target")
+
+    def unlock() -> None:
+        cleared = auth.unlock_account(con, actor=user, username=target)
+        st.session_state["admin_unlock_done"] = (
+            f"{target} unlocked: {cleared} lock or failure count(s) cleared."
+        )
+
+    # A callback, so that the table drawn on this run already shows the account unlocked.
+    st.button("Unlock this account", key="admin_unlock", on_click=unlock)

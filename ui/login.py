@@ -64,12 +64,7 @@ def _still_valid(user_data: dict) -> User | None:
     user = auth.get_user(con, username, demo_mode=s.demo_mode)
     if user is None:
         return None
-    row = (
-        con.cursor()
-        .execute("SELECT epoch(valid_after_utc) FROM user_sessions WHERE username = ?", [username])
-        .fetchone()
-    )
-    if row is not None and st.session_state.get(LOGIN_TS_KEY, 0) <= row[0]:
+    if not auth.session_still_valid(con, username, issued_ts=st.session_state.get(LOGIN_TS_KEY, 0)):
         return None
     return user
 
@@ -109,6 +104,12 @@ def restore_session() -> User | None:
     return user
 
 
+def _client_address() -> str:
+    """The connection's address, or "localhost" (Streamlit gives None for local connections)."""
+    address = st.context.ip_address
+    return address if isinstance(address, str) and address else "localhost"
+
+
 def login_page() -> None:
     """Draw the login form; on success set the session and the cookie."""
     s = settings()
@@ -131,6 +132,8 @@ def login_page() -> None:
             demo_mode=s.demo_mode,
             attempts=s.lockout_attempts,
             minutes=s.lockout_minutes,
+            # The connection's address (uvicorn takes X-Forwarded-For from a local proxy).
+            client=_client_address(),
         )
         if result.user is None:
             st.error(result.message)
