@@ -3,11 +3,12 @@
 import streamlit as st
 
 from core.config import ConfigError
-from core.db import DatabaseError, DatabaseLocked
+from core.db import DatabaseError, DatabaseLocked, DatabaseMissing, describe_fault
 from core.permissions import ROLE_LABELS, pages_for
 from ui import context
 from ui.feeds import ensure_feed_server
 from ui.login import login_page, logout_button, restore_session
+from ui.safe import md_text
 
 PAGES = {
     "overview": ("pages/overview.py", "Overview", ":material/dashboard:"),
@@ -26,32 +27,49 @@ try:
     context.settings()
     context.connection()
 except (ConfigError, DatabaseLocked, DatabaseError) as exc:
-    st.error(f"The dashboard cannot start: {exc}")
+    if not isinstance(exc, DatabaseMissing):
+        context.drop_connection()
+    st.error(f"The dashboard cannot open its database. {exc}", icon=":material/report:")
     st.stop()
 ensure_feed_server()  # private calendar feeds, served from this process (ui/feeds.py)
 
-user = restore_session()
-if user is None:
-    # Calling st.navigation here also stops Streamlit from listing the pages/ files.
+
+def run() -> None:
+    user = restore_session()
+    if user is None:
+        # Calling st.navigation here also stops Streamlit from listing the pages/ files.
+        st.navigation(
+            [st.Page(login_page, title="Log in", url_path="login", default=True)],
+            position="hidden",
+        ).run()
+        st.stop()
+
+    with st.sidebar:
+        # Names are typed by admins: shown as text, never as Markdown.
+        st.markdown(
+            f"**{md_text(user.name)}**  \n{ROLE_LABELS[user.role]}"
+            + (f" · {md_text(user.agency_id)}" if user.agency_id else "")
+            + (f" · {md_text(user.workstream_id)}" if user.workstream_id else "")
+        )
+        if context.settings().demo_mode:
+            st.caption("Demo mode: demo accounts and generated data are on.")
+    logout_button(user)
+
     st.navigation(
-        [st.Page(login_page, title="Log in", url_path="login", default=True)], position="hidden"
+        [
+            st.Page(PAGES[key][0], title=PAGES[key][1], icon=PAGES[key][2], url_path=key)
+            for key in pages_for(user)
+        ]
     ).run()
-    st.stop()
 
-with st.sidebar:
-    st.markdown(
-        f"**{user.name}**  \n{ROLE_LABELS[user.role]}"
-        + (f" · {user.agency_id}" if user.agency_id else "")
-        + (f" · {user.workstream_id}" if user.workstream_id else "")
-    )
-    if context.settings().demo_mode:
-        st.caption("Demo mode: demo accounts and generated data are on.")
-logout_button(user)
 
-navigation = st.navigation(
-    [
-        st.Page(PAGES[key][0], title=PAGES[key][1], icon=PAGES[key][2], url_path=key)
-        for key in pages_for(user)
-    ]
-)
-navigation.run()
+try:
+    run()
+except Exception as exc:
+    # A storage fault (disk full, read-only folder, damaged or missing file) is said in plain
+    # words, not as a traceback; every write is one transaction, so nothing is half-written.
+    message = describe_fault(exc)
+    if message is None:
+        raise
+    context.drop_connection()  # the next click reopens it, once the fault is fixed
+    st.error(message, icon=":material/report:")

@@ -537,8 +537,8 @@ def northern_america_note(con: duckdb.DuckDBPyConnection, grouping_id: str) -> s
     if not rows:
         return "Canada and the United States are in no group of this grouping."
     if len(groups) == 1:
-        return f"Canada and the United States are counted under **{groups[0]}** in this grouping."
-    return "In this grouping " + ", ".join(f"{n} is counted under **{g}**" for n, g in rows) + "."
+        return f"Canada and the United States are counted under {groups[0]} in this grouping."
+    return "In this grouping " + ", ".join(f"{n} is counted under {g}" for n, g in rows) + "."
 
 
 def list_grouping_members(con: duckdb.DuckDBPyConnection, *, grouping_id: str) -> pd.DataFrame:

@@ -20,7 +20,7 @@ from core.config import (
     generate_secrets_file,
     load_settings,
 )
-from core.db import DatabaseError, DatabaseLocked, open_database
+from core.db import DatabaseError, DatabaseLocked, describe_fault, open_database
 from core.permissions import SYSTEM
 
 
@@ -111,9 +111,12 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
-    """Replace the database with a backup file."""
-    counts = backup_mod.restore(_db_path(args), args.file, actor=SYSTEM)
-    print(f"Restored {_db_path(args)} from {args.file} ({sum(counts.values())} rows).")
+    """Replace the database with a backup file, after checking it; the current one is kept."""
+    result = backup_mod.restore(_db_path(args), args.file, actor=SYSTEM)
+    print(
+        f"Restored {_db_path(args)} from {args.file}: {result.report.summary()}.\n"
+        f"The database it replaced is kept at {result.kept_copy}."
+    )
     return 0
 
 
@@ -221,4 +224,15 @@ def main(argv: list[str] | None = None) -> int:
         return args.run(args)
     except (DatabaseLocked, DatabaseError, PermissionError) as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except Exception as exc:
+        # A storage fault (full disk, read-only folder, damaged or missing file) gets one
+        # paragraph, not a traceback; every write is one transaction, so nothing is half-written.
+        message = describe_fault(exc)
+        if message is None:
+            raise
+        print(
+            f"error: {message}\n(The engine said: {str(exc).strip().splitlines()[0][:300]})",
+            file=sys.stderr,
+        )
         return 1

@@ -24,10 +24,14 @@ class DatabaseError(RuntimeError):
 def connect(path: str | Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     """Open the database file, creating its folder; say plainly when another process holds it."""
     path = Path(path)
-    if not read_only:
-        path.parent.mkdir(parents=True, exist_ok=True)
     try:
+        if not read_only:
+            path.parent.mkdir(parents=True, exist_ok=True)
         con = duckdb.connect(str(path), read_only=read_only)
+    except OSError as exc:
+        raise DatabaseError(
+            f"Cannot open the database {path}: {describe_fault(exc) or exc}"
+        ) from None
     except duckdb.IOException as exc:
         message = str(exc)
         if "lock" in message.lower():
@@ -37,7 +41,13 @@ def connect(path: str | Path, *, read_only: bool = False) -> duckdb.DuckDBPyConn
                 f"The database {path} is in use by another process{who}, probably the running "
                 "dashboard. Stop it first, or run this command against a copy."
             ) from None
-        raise DatabaseError(f"Cannot open the database {path}: {message}") from None
+        raise DatabaseError(
+            f"Cannot open the database {path}: {describe_fault(exc) or message}"
+        ) from None
+    except duckdb.Error as exc:
+        raise DatabaseError(
+            f"Cannot open the database {path}: {describe_fault(exc) or exc}"
+        ) from None
     con.execute("SET GLOBAL TimeZone = 'UTC'")
     return con
 
@@ -56,8 +66,11 @@ def list_migrations() -> list[tuple[int, str, str]]:
     return found
 
 
-def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """Apply the migrations not yet recorded in the database; return the names applied."""
+def migrate(con: duckdb.DuckDBPyConnection, *, only: set[int] | None = None) -> list[str]:
+    """Apply the migrations not yet recorded in the database; return the names applied.
+
+    `only` limits them to some numbers (to rebuild the schema of an older backup).
+    """
     con.execute(
         "CREATE TABLE IF NOT EXISTS schema_migrations ("
         " number INTEGER PRIMARY KEY, name VARCHAR NOT NULL,"
@@ -66,7 +79,7 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
     done = {row[0] for row in con.execute("SELECT number FROM schema_migrations").fetchall()}
     applied = []
     for number, name, sql in list_migrations():
-        if number in done:
+        if number in done or (only is not None and number not in only):
             continue
         with transaction(con) as cur:
             cur.execute(sql)
@@ -75,6 +88,56 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
             )
         applied.append(name)
     return applied
+
+
+_FAULTS = (
+    (
+        ("no space left", "disk full", "file too large", "errno=28", "errno=27"),
+        "The disk holding the database is full, so the last change was not saved. "
+        "Free some space on it (or move the database to a larger disk), then try again.",
+    ),
+    (
+        ("read-only file system", "permission denied", "errno=30", "errno=13"),
+        "The database's folder or file cannot be written (read-only, or no permission), so "
+        "changes cannot be saved. Give the dashboard's user write access to it, then try again.",
+    ),
+    (
+        ("corrupt database file", "could not read enough bytes", "checksum"),
+        "The database file is damaged. Stop the dashboard and restore the latest backup "
+        "(`python -m core restore FILE`).",
+    ),
+    (
+        ("no such file or directory", "errno=2"),
+        "The database file is missing (moved or deleted while the dashboard ran). Put it back, or "
+        "restore the latest backup, then restart the dashboard.",
+    ),
+)
+
+
+def describe_fault(exc: BaseException) -> str | None:
+    """Say in plain words what a storage fault means and what to do, or None if it is not one."""
+    if not isinstance(exc, duckdb.Error | OSError):
+        return None
+    text = f"{exc} errno={getattr(exc, 'errno', '')}".lower()
+    for needles, message in _FAULTS:
+        if any(
+            needle in text if "=" not in needle else text.endswith(needle) for needle in needles
+        ):
+            return message
+    return None
+
+
+class DatabaseMissing(DatabaseError):
+    """The database file disappeared while the dashboard held it open."""
+
+
+def check_file_present(path: str | Path) -> None:
+    """Refuse to go on when the open database's file was moved or deleted (writes would be lost)."""
+    if not Path(path).exists():
+        raise DatabaseMissing(
+            f"The database file {path} is missing (moved or deleted while the dashboard ran). "
+            "Put it back, or restore the latest backup, then restart the dashboard."
+        )
 
 
 def open_database(path: str | Path) -> duckdb.DuckDBPyConnection:

@@ -114,22 +114,37 @@ def render_database() -> None:
     st.warning(
         "Restoring replaces every record with the backup's. Everyone's next click reloads the data."
     )
+    if "admin_restore_done" in st.session_state:
+        st.success(st.session_state.pop("admin_restore_done"))
     upload = st.file_uploader("Backup file", type=[backup.BACKUP_SUFFIX], key="admin_restore_file")
-    if upload is not None:
+    if upload is None:
+        return
+    try:
+        with st.spinner(f"Checking {upload.name}: reading every table…"):
+            report = backup.verify_backup_bytes(upload.getvalue(), name=upload.name)
+    except DatabaseError as exc:
+        st.error(f"{exc} Nothing was restored; the database is unchanged.")
+        return
+    st.text(f"{upload.name} passed every check. It holds {report.summary()}.")
+    if st.button("Replace the database with this backup", key="admin_restore", type="primary"):
+        close_connection()
         try:
-            found = backup.verify_backup_bytes(upload.getvalue(), name=upload.name)
+            with st.spinner("Keeping a copy of the current database, then restoring…"):
+                result = backup.restore_bytes(
+                    settings().db_path, upload.getvalue(), actor=user, name=upload.name
+                )
         except DatabaseError as exc:
             st.error(str(exc))
             return
-        st.write(
-            f"This backup holds {found.get('events', 0)} events, {found.get('products', 0)} products, "
-            f"{found.get('users', 0)} users."
-        )
-        if st.button("Replace the database with this backup", key="admin_restore", type="primary"):
-            close_connection()
-            backup.restore_bytes(settings().db_path, upload.getvalue(), actor=user)
+        finally:
             after_write()
-            st.success("Restored.")
+        st.session_state["admin_restore_done"] = (
+            f"Restored from {upload.name}: {result.report.summary()}. "
+            f"The database it replaced is kept at {result.kept_copy}."
+        )
+        # The uploader would offer the same file again: clear it and show the outcome.
+        del st.session_state["admin_restore_file"]
+        st.rerun()
 
 
 # Only the open tab runs; it is named in the URL (?admin_tab=Audit+log).

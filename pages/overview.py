@@ -8,6 +8,7 @@ import streamlit as st
 
 from core import champions, engagement, overview, pipeline
 from ui.context import connection, db_key, demo_banner, guard
+from ui.safe import md_text
 
 user = guard("overview")
 
@@ -77,16 +78,16 @@ def render_attention(today: date) -> None:
         st.page_link("pages/pipeline.py", label="Open the pipeline", icon=":material/view_kanban:")
     st.subheader("Geographic gaps")
     for grouping, gaps in load_gaps(db_key()):
-        st.caption(f"By {grouping}:")
+        st.caption(f"By {md_text(grouping)}:")
         for sentence in gaps:
-            st.markdown(f"- {sentence}")
+            st.markdown(f"- {md_text(sentence)}")
     if user.role != "viewer":
         quiet = load_not_engaged(db_key(), today)
         st.subheader(f"Champions not engaged in {NOT_ENGAGED_DAYS} days")
         if quiet.empty:
             st.success(f"Every Champion was engaged in the last {NOT_ENGAGED_DAYS} days.")
         else:
-            st.write(", ".join(quiet["country"]))
+            st.markdown(", ".join(md_text(c) for c in quiet["country"]))
 
 
 st.title("Overview")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 import shutil
 from pathlib import Path
@@ -81,3 +82,8 @@ def login(at, username: str):
     at.button(key="login_submit").click().run()
     # In a browser the cookie component reruns the app; AppTest runs no JavaScript.
     return at.run()
+
+
+def shown(markdown: str) -> str:
+    """The text a reader sees in a Markdown string of the app: escapes and word joiners removed."""
+    return re.sub(r"\\(.)", r"\1", markdown.replace("\u2060", ""))

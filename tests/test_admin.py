@@ -6,7 +6,7 @@ from streamlit.testing.v1 import AppTest
 import core.db
 from core import audit, auth
 from core.permissions import PermissionDenied
-from tests.conftest import APP, demo_user, login
+from tests.conftest import APP, demo_user, login, shown
 
 
 def _admin_page(app_env):
@@ -30,7 +30,7 @@ def test_admin_creates_a_user_who_can_then_log_in(app_env, con):
     at.text_input(key="admin_new_password").input("a-long-password")
     at.button(key="admin_create_user").click().run()
     assert not at.exception
-    assert [s.value for s in at.success] == ["User amina.lead created."]
+    assert [shown(s.value) for s in at.success] == ["User amina.lead created."]
     user = auth.get_user(con, "amina.lead", demo_mode=False)
     assert user is not None and user.workstream_id == "TW-MM"
 
@@ -42,7 +42,7 @@ def test_a_bad_user_form_names_the_field(app_env):
     at.text_input(key="admin_new_email").input("not-an-email")
     at.text_input(key="admin_new_password").input("a-long-password")
     at.button(key="admin_create_user").click().run()
-    messages = " ".join(e.value for e in at.error)
+    messages = " ".join(shown(e.value) for e in at.error)
     assert "username" in messages and "email" in messages
 
 
@@ -95,7 +95,7 @@ def test_only_the_open_tab_and_the_opened_expanders_run(app_env, monkeypatch):
     assert {"admin_target_user", "admin_disable", "admin_set_password"} <= _keys(at)
     at.selectbox(key="admin_target_user").set_value("viewer").run()
     at.button(key="admin_disable").click().run()  # writes the audit log's first entry
-    assert [s.value for s in at.success] == ["viewer disabled; their sessions ended."]
+    assert [shown(s.value) for s in at.success] == ["viewer disabled; their sessions ended."]
     # Audit log: its filters, table and downloads only now, none of the users' forms.
     at = _open(at, "admin_tab", "Audit log")
     assert counted == ["audit"]
@@ -137,9 +137,11 @@ def test_admin_sees_a_locked_login_and_unlocks_it(app_env, con):
     at.selectbox(key="admin_unlock_target").set_value("viewer")
     at.button(key="admin_unlock").click().run()
     assert not at.exception
-    assert [s.value for s in at.success] == ["viewer unlocked: 2 lock or failure count(s) cleared."]
+    assert [shown(s.value) for s in at.success] == [
+        "viewer unlocked: 2 lock or failure count(s) cleared."
+    ]
     assert _lock_table(at) is None  # the only counted account is unlocked
-    assert "No failed logins" in " ".join(c.value for c in at.caption)
+    assert "No failed logins" in " ".join(shown(c.value) for c in at.caption)
     again = auth.authenticate(
         con, "viewer", "viewer-demo-2026", now=now, demo_mode=True, client="x"
     )

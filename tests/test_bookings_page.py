@@ -3,7 +3,7 @@ the Meetings page then shows it in the agenda."""
 
 from streamlit.testing.v1 import AppTest
 
-from tests.conftest import APP, login
+from tests.conftest import APP, login, shown
 from tests.test_bookings import offer
 from tests.test_registration import KENYA, make_meeting
 
@@ -42,7 +42,7 @@ def test_lead_requests_secretariat_confirms_and_the_agenda_shows_it(app_env, con
     at.multiselect(key="bookings_targets").set_value([KENYA]).run()
     at.button(key="bookings_request_submit").click().run()
     assert not at.exception, [e.message for e in at.exception]
-    assert any("Requested 'Guidance segment' for CWG-2.2" in s.value for s in at.success)
+    assert any("Requested 'Guidance segment' for CWG-2.2" in shown(s.value) for s in at.success)
 
     staff = login(AppTest.from_file(APP, default_timeout=30).run(), "secretariat")
     staff.switch_page("pages/bookings.py").run()

@@ -7,6 +7,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from core.db import open_database
+from tests.conftest import shown
 
 
 def _script():
@@ -80,7 +81,7 @@ def test_staff_add_then_correct_a_focal_point(app_env):
     at.text_input(key="champions_focal_name_-1").input("New Person")
     at.text_input(key="champions_focal_email_-1").input("new.person@example.org")
     at.button(key="champions_focal_save_-1").click().run()
-    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert not at.exception and not at.error, [shown(e.value) for e in at.error]
     assert at.success[0].value == "Saved focal point New Person (Kenya)."
     assert "Kenya: New Person" in at.selectbox(key="champions_focal_choice").options
     [(focal_id,)] = _rows(app_env, "SELECT focal_id FROM focal_points WHERE name = 'New Person'")
@@ -109,7 +110,7 @@ def test_a_refused_focal_point_says_which_field(app_env):
     at = _open("admin", FOCAL)
     at.text_input(key="champions_focal_name_-1").input("X")
     at.button(key="champions_focal_save_-1").click().run()
-    assert any(e.value.startswith("Name:") for e in at.error), [e.value for e in at.error]
+    assert any(e.value.startswith("Name:") for e in at.error), [shown(e.value) for e in at.error]
 
 
 def test_staff_record_a_term_and_end_it(app_env):

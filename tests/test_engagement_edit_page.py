@@ -2,7 +2,7 @@
 
 from streamlit.testing.v1 import AppTest
 
-from tests.conftest import APP, login
+from tests.conftest import APP, login, shown
 
 
 def _page(username):
@@ -23,7 +23,7 @@ def test_secretariat_corrects_then_removes_a_hand_entry(app_env, con):
     chosen = at.selectbox(key="engagement_edit_entry").value
     at.text_input(key=f"engagement_edit_note_{chosen}").input("Corrected after the call")
     at.button(key="engagement_edit_submit").click().run()
-    assert not at.exception and at.success, [e.value for e in at.error]
+    assert not at.exception and at.success, [shown(e.value) for e in at.error]
     assert (chosen, "Corrected after the call") in _hand_entries(con)
     at.checkbox(key=f"engagement_edit_remove_{chosen}").check()
     at.button(key="engagement_edit_submit").click().run()

@@ -4,7 +4,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from core.permissions import PAGE_ROLES
-from tests.conftest import APP, DEMO_USERNAMES, PAGES, login
+from tests.conftest import APP, DEMO_USERNAMES, PAGES, login, shown
 
 ROLE_OF = {
     "admin": "admin",
@@ -17,21 +17,21 @@ ROLE_OF = {
 
 def test_login_page_says_demo_mode_and_refuses_a_wrong_password(app_env):
     at = AppTest.from_file(APP, default_timeout=30).run()
-    assert any("Demo mode" in i.value for i in at.info)
+    assert any("Demo mode" in shown(i.value) for i in at.info)
     at.text_input(key="login_username").input("admin")
     at.text_input(key="login_password").input("wrong-password")
     at.button(key="login_submit").click().run()
-    assert [e.value for e in at.error] == ["Username or password is incorrect."]
+    assert [shown(e.value) for e in at.error] == ["Username or password is incorrect."]
 
 
 def test_login_page_hides_demo_accounts_outside_demo_mode(app_env, monkeypatch):
     monkeypatch.setenv("ACTIONPLAN_DEMO", "0")
     at = AppTest.from_file(APP, default_timeout=30).run()
-    assert not any("Demo mode" in i.value for i in at.info)
+    assert not any("Demo mode" in shown(i.value) for i in at.info)
     at.text_input(key="login_username").input("admin")
     at.text_input(key="login_password").input("admin-demo-2026")
     at.button(key="login_submit").click().run()
-    assert [e.value for e in at.error] == ["Username or password is incorrect."]
+    assert [shown(e.value) for e in at.error] == ["Username or password is incorrect."]
 
 
 @pytest.mark.parametrize("username", DEMO_USERNAMES)
@@ -55,4 +55,4 @@ def test_a_fresh_session_opening_a_page_file_directly_sees_no_data(app_env, page
     at = AppTest.from_file(APP, default_timeout=30)
     at.switch_page(f"pages/{page}.py").run()
     assert not at.dataframe and not at.get("vega_lite_chart") and not at.metric
-    assert any("log in" in w.value for w in at.warning)
+    assert any("log in" in shown(w.value) for w in at.warning)

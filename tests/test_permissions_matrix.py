@@ -1116,7 +1116,6 @@ NOT_USER_WRITES = {
     "audit.list_audit": "read (audit.view checked)",
     "auth.list_lockouts": "read (user.manage checked; tested in test_auth.py)",
     "auth.logout": "ends the caller's own sessions; no actor to check",
-    "auth.authenticate": "the login itself (records failures for the lockout)",
     "db.transaction": "the transaction helper every write uses",
     "bookings.backfill_booking_keys": "demo seeding helper on a transaction cursor",
     "config.generate_secrets_file": "operator command line, writes a file, not the database",

@@ -8,7 +8,7 @@ from streamlit.testing.v1 import AppTest
 
 from core import pipeline
 from core.db import open_database
-from tests.conftest import APP, login
+from tests.conftest import APP, login, shown
 
 PRACTICAL = "Practical note on reviewing national implementation plans (demo)"
 ATD_MM = "Toolkit on searching for missing migrants (demo)"
@@ -32,7 +32,7 @@ def show(at, view: str, edit_tab: str | None = None) -> AppTest:
 
 
 def markdown_text(at) -> str:
-    return "\n".join(m.value for m in at.markdown)
+    return "\n".join(shown(m.value) for m in at.markdown)
 
 
 def table_with(at, column: str):
@@ -61,7 +61,7 @@ def test_board_columns_show_each_stage_with_its_count(app_env):
     con.close()
     for stage in pipeline.STAGES:
         assert f"**{pipeline.STAGE_LABELS[stage]}** · {counts[stage]}" in text
-    assert f"**{PRACTICAL}**" in [b.label for b in at.button]
+    assert f"**{PRACTICAL}**" in [shown(b.label) for b in at.button]
 
 
 def test_clicking_a_card_opens_the_product(app_env):
@@ -71,7 +71,7 @@ def test_clicking_a_card_opens_the_product(app_env):
     assert not at.exception
     assert at.session_state["pipeline_tab"] == "Product"
     assert at.selectbox(key="pipeline_product").value == pid
-    assert PRACTICAL in [h.value for h in at.subheader]
+    assert PRACTICAL in [shown(h.value) for h in at.subheader]
 
 
 def test_a_long_column_shows_the_soonest_cards_and_the_rest_on_request(app_env):
@@ -98,7 +98,7 @@ def test_a_long_column_shows_the_soonest_cards_and_the_rest_on_request(app_env):
     at = open_pipeline("viewer")
     total = CARD_LIMIT + 3
     assert f"**Planned** · {total}" in markdown_text(at)
-    titles = [b.label for b in at.button if "Long column brief" in b.label]
+    titles = [shown(b.label) for b in at.button if "Long column brief" in b.label]
     assert titles == [f"**Long column brief {n:02d} (test)**" for n in range(CARD_LIMIT)]
     at.button(key="pipeline_board_more_planned").click().run()
     assert len([b for b in at.button if "Long column brief" in b.label]) == total
@@ -180,7 +180,7 @@ def test_a_lead_moves_their_product_into_consultation_and_the_history_shows_it(a
     at.selectbox(key="pipeline_move_stage").set_value("consultation")
     at.button(key="pipeline_move_submit").click().run()
     assert not at.exception
-    assert [s.value for s in at.success] == ["Moved to Champion consultation."]
+    assert [shown(s.value) for s in at.success] == ["Moved to Champion consultation."]
     history = table_with(at, "changed_by")
     assert history.iloc[0][["changed_by", "from_stage", "to_stage"]].tolist() == [
         "lead_cwg22",
@@ -196,7 +196,7 @@ def test_a_lead_cannot_launch_without_the_languages_and_is_told_why(app_env):
     at.selectbox(key="pipeline_product").set_value(product_id(app_env, PRACTICAL)).run()
     at.selectbox(key="pipeline_move_stage").set_value("launched")
     at.button(key="pipeline_move_submit").click().run()
-    assert any("English, French, Spanish" in e.value for e in at.error)
+    assert any("English, French, Spanish" in shown(e.value) for e in at.error)
 
 
 def test_a_lead_sees_only_their_products_in_the_bulk_editor_and_saves_a_change(app_env):
@@ -213,7 +213,7 @@ def test_a_lead_sees_only_their_products_in_the_bulk_editor_and_saves_a_change(a
     }
     at.run()
     at.button(key="pipeline_bulk_save").click().run()
-    assert [s.value for s in at.success] == ["Saved changes to 1 product(s)."]
+    assert [shown(s.value) for s in at.success] == ["Saved changes to 1 product(s)."]
     con = open_database(app_env)
     assert pipeline.list_languages(con, product_id=pid)["fr"] == "ready"
     con.close()
@@ -280,7 +280,9 @@ def test_the_consultation_form_warns_at_the_monthly_cap_and_saves_only_when_conf
         at.button(key="pipeline_consult_submit").click().run()
 
     submit(False)  # first request in May 2031: under the cap of 1, saved
-    assert [s.value for s in at.success] == ["Consultation window opened; 1 Champion(s) asked."]
+    assert [shown(s.value) for s in at.success] == [
+        "Consultation window opened; 1 Champion(s) asked."
+    ]
     submit(False)  # second one in the same month: warned, nothing saved
     assert any(w.value.startswith("Kenya already has 1 request") for w in at.warning)
     assert table_with(at, "invited")["invited"].tolist() == [1]
@@ -293,7 +295,7 @@ def test_adding_a_product_without_a_title_names_the_field_as_the_form_shows_it(a
     at.session_state["pipeline_add_open"] = True
     at.run()
     at.button(key="pipeline_new_submit").click().run()
-    assert [e.value for e in at.error] == [
+    assert [shown(e.value) for e in at.error] == [
         "Title (English): String should have at least 1 character"
     ]
 

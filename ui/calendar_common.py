@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 
 import pandas as pd
@@ -11,11 +10,6 @@ import streamlit as st
 from core import timezones
 
 NETWORK = "(network-wide)"
-
-
-def plain(text: object) -> str:
-    """Escape Markdown so that titles from files show as typed, never as formatting or links."""
-    return re.sub(r"([\\`*_\[\]<>#|~$])", r"\\\1", str(text))
 
 
 def when(row, viewer_tz: str) -> str:

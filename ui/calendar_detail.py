@@ -11,9 +11,10 @@ from pydantic import ValidationError
 
 from core import events, ics, recurrence, timezones
 from core.permissions import PermissionDenied, User
-from ui.calendar_common import NETWORK, occurrence_key, plain, when
+from ui.calendar_common import NETWORK, occurrence_key, when
 from ui.calendar_forms import render_event_form
 from ui.context import after_write, connection
+from ui.safe import md_text
 
 
 def render_picker(occurrences: pd.DataFrame, viewer_tz: str) -> tuple[int, datetime] | None:
@@ -58,19 +59,19 @@ def render_detail(
     event: events.Event = detail["event"]
     event_id = event.event_id
     ends = starts + (event.ends_utc - event.starts_utc)
-    st.subheader(plain(event.title))
+    st.subheader(md_text(event.title))
     if event.status != "confirmed":
         st.warning(f"This event is {event.status}.")
     row = {"starts_utc": starts, "ends_utc": ends, "tz": event.tz, "all_day": event.all_day}
-    st.markdown(f"**When:** {plain(when(row, viewer_tz))}")
+    st.markdown(f"**When:** {md_text(when(row, viewer_tz))}")
     if event.rrule:
-        st.markdown(f"**Repeats:** {plain(recurrence.describe(event.rrule))}")
+        st.markdown(f"**Repeats:** {md_text(recurrence.describe(event.rrule))}")
     left, right = st.columns(2)
     left.markdown(
         f"**Kind:** {events.EVENT_KINDS.get(event.kind, event.kind)}  \n"
-        f"**Workstream:** {plain(event.workstream_id or NETWORK)}  \n"
+        f"**Workstream:** {md_text(event.workstream_id or NETWORK)}  \n"
         f"**Event time zone:** {event.tz}  \n"
-        f"**Location:** {plain(event.location or '-')}"
+        f"**Location:** {md_text(event.location or '-')}"
     )
     right.markdown(
         f"**Audience:** {events.AUDIENCES[event.audience]}  \n"

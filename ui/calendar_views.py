@@ -10,7 +10,8 @@ import pandas as pd
 import streamlit as st
 
 from core import events, recurrence, timezones
-from ui.calendar_common import plain, select_event, when
+from ui.calendar_common import select_event, when
+from ui.safe import md_text
 
 VIEWS = ["Month", "Week", "Agenda", "Year"]
 MAX_PER_DAY = 4
@@ -61,7 +62,7 @@ def render_month(df: pd.DataFrame, first: date, viewer_tz: str) -> None:
                 )
                 cancelled = "~~" if row["status"] == "cancelled" else ""
                 box.button(
-                    f"{cancelled}{start}{plain(row['title'])}{cancelled}",
+                    f"{cancelled}{start}{md_text(row['title'])}{cancelled}",
                     key=f"calendar_open_{row['event_id']}_{row['occurrence']}_{day:%Y%m%d}",
                     on_click=select_event,
                     args=(row["event_id"], row["starts_utc"]),
@@ -78,7 +79,7 @@ def render_week(df: pd.DataFrame, monday: date, viewer_tz: str) -> None:
     days = [monday + timedelta(days=i) for i in range(7)]
     all_day = df[df["all_day"]]
     for row in all_day.to_dict("records"):
-        st.caption(f"All day: {plain(row['title'])}, {when(row, viewer_tz)}")
+        st.caption(f"All day: {md_text(row['title'])}, {when(row, viewer_tz)}")
     bars = []
     for row in df[~df["all_day"]].to_dict("records"):
         start = timezones.to_local(row["starts_utc"], viewer_tz).replace(tzinfo=None)

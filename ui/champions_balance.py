@@ -7,6 +7,7 @@ from core import champions, geo
 from core.permissions import PermissionDenied, User, can
 from ui.champions_registry import done
 from ui.context import connection
+from ui.safe import md_text
 
 
 def map_spec(marks) -> dict:
@@ -46,7 +47,7 @@ def render_map(spec: dict, marks) -> None:
     if len(candidates):
         st.caption(
             "Possible candidates (registered for a meeting open to non-Champions): "
-            + ", ".join(sorted(candidates["country"]))
+            + ", ".join(md_text(c) for c in sorted(candidates["country"]))
             + "."
         )
 
@@ -59,11 +60,11 @@ def render_balance(groupings, user: User, *, db: str, load_balance, load_groupin
         "Regional grouping", list(names), format_func=names.get, key="champions_grouping"
     )
     df, gaps, na_note = load_balance(db, grouping_id)
-    st.subheader(f"Champions by group: {names[grouping_id]}")
+    st.subheader(f"Champions by group: {md_text(names[grouping_id])}")
     for sentence in gaps:
-        st.warning(sentence)
-    st.markdown(na_note)
-    with st.expander(f'How the grouping "{names[grouping_id]}" is built'):
+        st.warning(md_text(sentence))
+    st.markdown(md_text(na_note))
+    with st.expander(f"How the grouping {md_text(names[grouping_id])} is built"):
         st.text(rules[grouping_id])
     order = list(df.sort_values(["champions", "group"], ascending=[False, True])["group"])
     y = alt.Y("group:N", sort=order, title=None, axis=alt.Axis(labelLimit=260))
@@ -154,7 +155,7 @@ def _grouping_form(groupings, user: User, *, db: str, load_grouping_members) -> 
         except (ValueError, PermissionDenied) as exc:
             st.error(str(exc))
         else:
-            done(f"{names[iso3]} now counts under {group}.")
+            done(f"{md_text(names[iso3])} now counts under {md_text(group)}.")
 
 
 def render_growth(df, unknown: int) -> None:

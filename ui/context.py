@@ -8,7 +8,7 @@ import duckdb
 import streamlit as st
 
 from core.config import Settings, load_settings
-from core.db import open_database
+from core.db import check_file_present, open_database
 from core.permissions import ROLE_LABELS, User, can_view_page
 
 USER_KEY = "actionplan_user"
@@ -37,8 +37,23 @@ def _connection(db_path: str) -> duckdb.DuckDBPyConnection:
 
 
 def connection() -> duckdb.DuckDBPyConnection:
-    """Return the process-wide DuckDB connection (take a cursor per query)."""
-    return _connection(str(settings().db_path))
+    """Return the process-wide DuckDB connection (take a cursor per query).
+
+    Refuses to go on when the file was moved or deleted under the open connection: writes
+    would go to a file nobody can see any more.
+    """
+    path = settings().db_path
+    con = _connection(str(path))
+    check_file_present(path)
+    return con
+
+
+def drop_connection() -> None:
+    """Forget the shared connection after a storage fault: the next run opens the file again.
+
+    Not after a missing file: reopening would create a new, empty database in its place.
+    """
+    _connection.clear()
 
 
 def db_key() -> str:

@@ -4,6 +4,7 @@ import altair as alt
 import streamlit as st
 
 from core import engagement
+from ui.safe import md_text
 
 KIND_COLORS = alt.Scale(
     domain=list(engagement.KINDS),
@@ -21,20 +22,20 @@ def render_profile(df, *, db: str, load_profile) -> None:
     iso3 = st.selectbox("Champion", codes, format_func=names.get, key="engagement_champion")
     st.query_params["champion"] = iso3
     row = df.set_index("iso3").loc[iso3]
-    st.subheader(f"{row['country']}: Champion profile")
+    st.subheader(f"{md_text(row['country'])}: Champion profile")
     cols = st.columns(4)
     cols[0].metric("Local time now (capital)", row["local_time"].split(" (")[0])
-    cols[0].caption(f"{row['capital_tz']} {row['local_time'].split(' ', 2)[-1]}")
+    cols[0].caption(md_text(f"{row['capital_tz']} {row['local_time'].split(' ', 2)[-1]}"))
     cols[1].metric("Joined", row["joined"])
-    cols[1].caption(row["source"])
+    cols[1].caption(md_text(row["source"]))
     cols[2].metric("Status", row["status"])
     cols[3].metric("Co-chair", "yes" if row["co_chair"] else "no")
     if row["co_chair"]:
-        cols[3].caption(row["co_chair_terms"])
+        cols[3].caption(md_text(row["co_chair_terms"]))
     timeline, meetings, feedback = load_profile(db, iso3)
     st.markdown(f"**Timeline of engagements** ({len(timeline)})")
     if timeline.empty:
-        st.info(f"No engagement of {row['country']} is logged yet.")
+        st.info(f"No engagement of {md_text(row['country'])} is logged yet.")
     else:
         chart = (
             alt.Chart(timeline)

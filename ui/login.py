@@ -13,6 +13,7 @@ from core import auth
 from core.demo import DEMO_PASSWORDS, DEMO_USERS
 from core.permissions import ROLE_LABELS, User
 from ui.context import USER_KEY, connection, settings
+from ui.safe import md_text
 
 LOGIN_TS_KEY = "actionplan_login_ts"
 
@@ -153,7 +154,7 @@ def login_page() -> None:
             # The library signs {username, exp_date} into its cookie; core checks it against
             # logouts. Its component reruns the app once the browser has stored the cookie.
             _authenticator(user).cookie_controller.set_cookie()
-            st.success(f"Logged in as {user.name}. Opening the dashboard…")
+            st.success(f"Logged in as {md_text(user.name)}. Opening the dashboard…")
             st.button("Open the dashboard", key="login_continue")
             return
     if s.demo_mode:

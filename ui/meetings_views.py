@@ -9,6 +9,7 @@ from core.events import AUDIENCES
 from core.permissions import PermissionDenied, User, can
 from core.timezones import label
 from ui.context import after_write, connection
+from ui.safe import md_link, md_text
 from ui.widgets import blank_missing_text
 
 
@@ -18,7 +19,7 @@ def _span(row, tz: str) -> str:
 
 def render_header(meeting: dict, viewer_tz: str) -> None:
     """Show when the meeting is, in its zone and the viewer's, its audience and its rules."""
-    st.subheader(meeting["title"])
+    st.subheader(md_text(meeting["title"]))
     start = meeting["starts_utc"].to_pydatetime()
     end = meeting["ends_utc"].to_pydatetime()
     st.markdown(
@@ -56,8 +57,10 @@ def render_join_details(event_id: int, user: User) -> None:
             st.caption("No join details recorded yet.")
         else:
             st.markdown(
-                f"Link: {details.url or '-'}  \nMeeting number: {details.meeting_number or '-'}  \n"
-                f"Password: {details.password or '-'}  \nDial-in: {details.dial_in or '-'}"
+                f"Link: {md_link(details.url, details.url) or '-'}  \n"
+                f"Meeting number: {md_text(details.meeting_number) or '-'}  \n"
+                f"Password: {md_text(details.password) or '-'}  \n"
+                f"Dial-in: {md_text(details.dial_in) or '-'}"
             )
 
 

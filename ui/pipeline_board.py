@@ -17,6 +17,7 @@ from ui.pipeline_forms import (
     render_import,
     render_new_product,
 )
+from ui.safe import md_text
 from ui.widgets import download_buttons
 
 
@@ -82,7 +83,7 @@ def render_board(df: pd.DataFrame) -> None:
 def _card(row) -> None:
     with st.container(border=True, gap="small"):
         st.button(
-            f"**{row.title_en}**",
+            f"**{md_text(row.title_en)}**",
             type="tertiary",
             key=f"pipeline_card_{row.product_id}",
             help="Open this product",
@@ -91,7 +92,7 @@ def _card(row) -> None:
         )
         # One element for the details and flags: a board holds hundreds of cards.
         st.markdown(
-            f":small[:gray[{row.workstream_id} · {row.kind} · launch "
+            f":small[:gray[{md_text(row.workstream_id)} · {md_text(row.kind)} · launch "
             f"{fmt_day(row.planned_launch)}]] {badges(row)}"
         )
 

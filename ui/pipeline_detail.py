@@ -9,6 +9,7 @@ from core.permissions import User, can
 from ui.pipeline_board import badges, fmt_day, render_opportunity_table
 from ui.pipeline_edit import render_feedback_form, render_product_forms
 from ui.pipeline_forms import may_edit
+from ui.safe import md_link, md_text
 
 
 def render_detail(
@@ -30,21 +31,22 @@ def render_detail(
     row = next(all_df[all_df["product_id"] == product_id].itertuples())
     detail = load_detail(db, int(product_id))
     product = detail["product"]
-    st.subheader(row.title_en)
-    other_titles = [f"FR: {t}" for t in [row.title_fr] if isinstance(t, str)] + [
-        f"ES: {t}" for t in [row.title_es] if isinstance(t, str)
+    st.subheader(md_text(row.title_en))
+    other_titles = [f"French: {md_text(t)}" for t in [row.title_fr] if isinstance(t, str)] + [
+        f"Spanish: {md_text(t)}" for t in [row.title_es] if isinstance(t, str)
     ]
     if other_titles:
         st.caption(" · ".join(other_titles))
     st.markdown(
-        f"**{pipeline.STAGE_LABELS[row.stage]}** ({row.workplan_status}) · {row.workstream_id} · "
-        f"{row.kind} · lead: {row.lead_agencies or '—'} · planned launch "
+        f"**{pipeline.STAGE_LABELS[row.stage]}** ({md_text(row.workplan_status)}) · "
+        f"{md_text(row.workstream_id)} · {md_text(row.kind)} · "
+        f"lead: {md_text(row.lead_agencies) or '—'} · planned launch "
         f"{fmt_day(row.planned_launch)} · actual launch {fmt_day(row.actual_launch)} " + badges(row)
     )
     if row.flag_reason:
-        st.caption(f"Why flagged: {row.flag_reason}.")
+        st.caption(f"Why flagged: {md_text(row.flag_reason)}.")
     if product and isinstance(product.get("description"), str):
-        st.caption(product["description"])
+        st.caption(md_text(product["description"], multiline=True))
     left, right = st.columns(2)
     with left:
         st.markdown("**Languages**")
@@ -104,8 +106,11 @@ def render_detail(
         if detail["links"].empty:
             st.caption("No document linked yet.")
         for link in detail["links"].itertuples():
-            lang = f" ({link.lang.upper()})" if isinstance(link.lang, str) else ""
-            st.markdown(f"- [{link.label}]({link.url}){lang}")
+            lang = f" ({pipeline.LANG_LABELS.get(link.lang, md_text(link.lang))})"
+            # A link only for an http(s) address; anything else shows as its label's text.
+            st.markdown(
+                f"- {md_link(link.label, link.url)}" + (lang if isinstance(link.lang, str) else "")
+            )
     render_consultation(row, detail, db=db, load_opportunities=load_opportunities)
     if may_edit(user, row.workstream_id):
         render_product_forms(row, detail, champions, user)
