@@ -15,17 +15,18 @@ from core import demo
 from core.auth import UserIn, create_user
 from core.config import (
     DEFAULT_DB,
-    DEFAULT_SECRETS,
     ConfigError,
+    database_path,
     generate_secrets_file,
     load_settings,
+    secrets_file,
 )
 from core.db import DatabaseError, DatabaseLocked, describe_fault, open_database
 from core.permissions import SYSTEM
 
 
 def _db_path(args: argparse.Namespace) -> Path:
-    return Path(args.db or os.environ.get("ACTIONPLAN_DB") or DEFAULT_DB)
+    return database_path(override=args.db)
 
 
 def cmd_init(args: argparse.Namespace) -> int:
@@ -122,7 +123,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
 
 def cmd_gen_secrets(args: argparse.Namespace) -> int:
     """Write a secrets file with a new random cookie key, unless one exists."""
-    path = Path(args.path)
+    path = Path(args.path) if args.path else secrets_file()
     if generate_secrets_file(path, demo_mode=not args.no_demo):
         print(f"Wrote {path} with a new cookie key (demo mode {'off' if args.no_demo else 'on'}).")
     else:
@@ -170,7 +171,10 @@ def cmd_export_ics(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser with every command."""
     parser = argparse.ArgumentParser(prog="python -m core", description=__doc__)
-    parser.add_argument("--db", help=f"database file (default: $ACTIONPLAN_DB or {DEFAULT_DB})")
+    parser.add_argument(
+        "--db",
+        help=f"database file (default: $ACTIONPLAN_DB, db_path in the secrets file, or {DEFAULT_DB})",
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("init", help=cmd_init.__doc__).set_defaults(run=cmd_init)
     p = sub.add_parser("seed-demo", help=cmd_seed_demo.__doc__)
@@ -211,7 +215,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(run=cmd_export_ics)
     p = sub.add_parser("gen-secrets", help=cmd_gen_secrets.__doc__)
-    p.add_argument("--path", default=str(DEFAULT_SECRETS))
+    p.add_argument(
+        "--path", default=None, help="default: $ACTIONPLAN_SECRETS or instance/secrets.toml"
+    )
     p.add_argument("--no-demo", action="store_true", help="write demo_mode = false")
     p.set_defaults(run=cmd_gen_secrets)
     return parser

@@ -81,10 +81,24 @@ def _truthy(value: object) -> bool:
     return str(value).strip().lower() in {"1", "true", "yes", "on"}
 
 
+def secrets_file(env: dict[str, str] | None = None) -> Path:
+    """The secrets file every entry point reads: $ACTIONPLAN_SECRETS or instance/secrets.toml."""
+    env = os.environ if env is None else env
+    return Path(env.get("ACTIONPLAN_SECRETS", DEFAULT_SECRETS))
+
+
+def database_path(env: dict[str, str] | None = None, *, override: str | None = None) -> Path:
+    """The database every entry point uses: --db, $ACTIONPLAN_DB, `db_path` in the secrets file,
+    or instance/actionplan.duckdb, in that order (the dashboard and the command line agree)."""
+    env = os.environ if env is None else env
+    file_values = _read_secrets(secrets_file(env))
+    return Path(override or env.get("ACTIONPLAN_DB") or file_values.get("db_path") or DEFAULT_DB)
+
+
 def load_settings(env: dict[str, str] | None = None, *, db_path: str | None = None) -> Settings:
     """Build the settings from the environment and the secrets file; refuse unsafe keys."""
     env = dict(os.environ if env is None else env)
-    secrets_path = Path(env.get("ACTIONPLAN_SECRETS", DEFAULT_SECRETS))
+    secrets_path = secrets_file(env)
     file_values = _read_secrets(secrets_path)
     key = env.get("ACTIONPLAN_COOKIE_KEY")
     source = "ACTIONPLAN_COOKIE_KEY"
@@ -104,9 +118,7 @@ def load_settings(env: dict[str, str] | None = None, *, db_path: str | None = No
     check_cookie_key(str(key), source=source)
     demo = env.get("ACTIONPLAN_DEMO", file_values.get("demo_mode", False))
     return Settings(
-        db_path=Path(
-            db_path or env.get("ACTIONPLAN_DB") or file_values.get("db_path") or DEFAULT_DB
-        ),
+        db_path=database_path(env, override=db_path),
         secrets_path=secrets_path,
         cookie_key=str(key),
         demo_mode=_truthy(demo),

@@ -142,3 +142,24 @@ def test_settings_read_the_secrets_file(tmp_path):
         {"ACTIONPLAN_SECRETS": str(path), "ACTIONPLAN_DB": str(tmp_path / "x.duckdb")}
     )
     assert settings.demo_mode and settings.db_path == tmp_path / "x.duckdb"
+
+
+def test_the_command_line_and_the_dashboard_use_the_same_database_and_secrets(
+    tmp_path, monkeypatch
+):
+    from core import cli
+    from core.config import database_path
+
+    secrets_path = tmp_path / "elsewhere" / "secrets.toml"
+    monkeypatch.setenv("ACTIONPLAN_SECRETS", str(secrets_path))
+    monkeypatch.delenv("ACTIONPLAN_DB", raising=False)
+    monkeypatch.delenv("ACTIONPLAN_COOKIE_KEY", raising=False)
+    # gen-secrets writes where the dashboard will look for it.
+    assert cli.main(["gen-secrets"]) == 0
+    assert secrets_path.exists()
+    db = tmp_path / "from-secrets.duckdb"
+    secrets_path.write_text(secrets_path.read_text() + f'db_path = "{db}"\n')
+    assert load_settings().db_path == db == database_path()
+    assert cli.main(["init"]) == 0
+    assert db.exists()  # the command line used db_path from the secrets file
+    assert database_path(override=str(tmp_path / "x.duckdb")) == tmp_path / "x.duckdb"
