@@ -409,15 +409,12 @@ def unlock_account(con: duckdb.DuckDBPyConnection, *, actor: User, username: str
     """Lift every lock and failure count of an account; return how many counters were cleared."""
     require(actor, "user.manage")
     with _RESERVE, transaction(con) as cur:
-        cleared = cur.execute(
-            "SELECT count(*) FROM login_throttle WHERE (scope = 'pair' AND starts_with(throttle_key, ?))"
-            " OR (scope = 'account' AND throttle_key = ?)",
-            [username + "\n", username],
-        ).fetchone()[0]
-        cur.execute(
-            "DELETE FROM login_throttle WHERE (scope = 'pair' AND starts_with(throttle_key, ?))"
-            " OR (scope = 'account' AND throttle_key = ?)",
-            [username + "\n", username],
+        cleared = len(
+            cur.execute(
+                "DELETE FROM login_throttle WHERE (scope = 'pair' AND starts_with(throttle_key, ?))"
+                " OR (scope = 'account' AND throttle_key = ?) RETURNING scope",
+                [username + "\n", username],
+            ).fetchall()
         )
         audit.record(
             cur,

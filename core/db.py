@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -90,27 +91,31 @@ def migrate(con: duckdb.DuckDBPyConnection, *, only: set[int] | None = None) -> 
     return applied
 
 
+_MISSING = (
+    "is missing (moved or deleted while the dashboard ran). Put it back, or restore the latest "
+    "backup, then restart the dashboard."
+)
+# (words the engine or the system says, errno values, what to tell the user)
 _FAULTS = (
     (
-        ("no space left", "disk full", "file too large", "errno=28", "errno=27"),
+        ("no space left", "disk full", "file too large"),
+        {errno.ENOSPC, errno.EFBIG},
         "The disk holding the database is full, so the last change was not saved. "
         "Free some space on it (or move the database to a larger disk), then try again.",
     ),
     (
-        ("read-only file system", "permission denied", "errno=30", "errno=13"),
+        ("read-only file system", "permission denied"),
+        {errno.EROFS, errno.EACCES, errno.EPERM},
         "The database's folder or file cannot be written (read-only, or no permission), so "
         "changes cannot be saved. Give the dashboard's user write access to it, then try again.",
     ),
     (
         ("corrupt database file", "could not read enough bytes", "checksum"),
+        set(),
         "The database file is damaged. Stop the dashboard and restore the latest backup "
         "(`python -m core restore FILE`).",
     ),
-    (
-        ("no such file or directory", "errno=2"),
-        "The database file is missing (moved or deleted while the dashboard ran). Put it back, or "
-        "restore the latest backup, then restart the dashboard.",
-    ),
+    (("no such file or directory",), {errno.ENOENT}, f"The database file {_MISSING}"),
 )
 
 
@@ -118,11 +123,9 @@ def describe_fault(exc: BaseException) -> str | None:
     """Say in plain words what a storage fault means and what to do, or None if it is not one."""
     if not isinstance(exc, duckdb.Error | OSError):
         return None
-    text = f"{exc} errno={getattr(exc, 'errno', '')}".lower()
-    for needles, message in _FAULTS:
-        if any(
-            needle in text if "=" not in needle else text.endswith(needle) for needle in needles
-        ):
+    text, code = str(exc).lower(), getattr(exc, "errno", None)
+    for needles, codes, message in _FAULTS:
+        if code in codes or any(needle in text for needle in needles):
             return message
     return None
 
@@ -134,10 +137,7 @@ class DatabaseMissing(DatabaseError):
 def check_file_present(path: str | Path) -> None:
     """Refuse to go on when the open database's file was moved or deleted (writes would be lost)."""
     if not Path(path).exists():
-        raise DatabaseMissing(
-            f"The database file {path} is missing (moved or deleted while the dashboard ran). "
-            "Put it back, or restore the latest backup, then restart the dashboard."
-        )
+        raise DatabaseMissing(f"The database file {path} {_MISSING}")
 
 
 def open_database(path: str | Path) -> duckdb.DuckDBPyConnection:

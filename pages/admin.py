@@ -9,6 +9,7 @@ from core.db import DatabaseError, table_counts
 from core.permissions import ROLE_LABELS
 from ui.admin_users import render_account_actions, render_add_user, render_lockouts
 from ui.context import after_write, close_connection, connection, guard, settings
+from ui.safe import md_text
 from ui.widgets import lazy_tabs
 
 user = guard("admin")
@@ -115,15 +116,30 @@ def render_database() -> None:
         "Restoring replaces every record with the backup's. Everyone's next click reloads the data."
     )
     if "admin_restore_done" in st.session_state:
-        st.success(st.session_state.pop("admin_restore_done"))
-    upload = st.file_uploader("Backup file", type=[backup.BACKUP_SUFFIX], key="admin_restore_file")
+        st.success(md_text(st.session_state.pop("admin_restore_done")))
+    # A new key after each restore gives an empty uploader (Streamlit cannot clear one).
+    round_ = st.session_state.get("admin_restore_round", 0)
+    upload = st.file_uploader(
+        "Backup file", type=[backup.BACKUP_SUFFIX], key=f"admin_restore_file_{round_}"
+    )
     if upload is None:
         return
-    try:
-        with st.spinner(f"Checking {upload.name}: reading every table…"):
-            report = backup.verify_backup_bytes(upload.getvalue(), name=upload.name)
-    except DatabaseError as exc:
-        st.error(f"{exc} Nothing was restored; the database is unchanged.")
+    # Checking reads every table: once per uploaded file, not on every rerun of the page.
+    checked = st.session_state.get("admin_restore_checked")
+    if checked is None or checked[0] != upload.file_id:
+        try:
+            with st.spinner(f"Checking {upload.name}: reading every table…"):
+                checked = (
+                    upload.file_id,
+                    backup.verify_backup_bytes(upload.getvalue(), name=upload.name),
+                    None,
+                )
+        except DatabaseError as exc:
+            checked = (upload.file_id, None, str(exc))
+        st.session_state["admin_restore_checked"] = checked
+    _, report, refusal = checked
+    if refusal is not None:
+        st.error(md_text(f"{refusal} Nothing was restored; the database is unchanged."))
         return
     st.text(f"{upload.name} passed every check. It holds {report.summary()}.")
     if st.button("Replace the database with this backup", key="admin_restore", type="primary"):
@@ -134,7 +150,7 @@ def render_database() -> None:
                     settings().db_path, upload.getvalue(), actor=user, name=upload.name
                 )
         except DatabaseError as exc:
-            st.error(str(exc))
+            st.error(md_text(str(exc)))
             return
         finally:
             after_write()
@@ -142,8 +158,8 @@ def render_database() -> None:
             f"Restored from {upload.name}: {result.report.summary()}. "
             f"The database it replaced is kept at {result.kept_copy}."
         )
-        # The uploader would offer the same file again: clear it and show the outcome.
-        del st.session_state["admin_restore_file"]
+        st.session_state["admin_restore_round"] = round_ + 1
+        st.session_state.pop("admin_restore_checked", None)
         st.rerun()
 
 

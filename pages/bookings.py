@@ -12,6 +12,7 @@ from core.pipeline import list_workstreams
 from ui.bookings_finder import render_finder
 from ui.bookings_views import render_offer, render_requests, render_slots
 from ui.context import connection, db_key, demo_banner, guard
+from ui.safe import md_text
 from ui.widgets import lazy_tabs
 
 user = guard("bookings")
@@ -59,7 +60,7 @@ def load_ranking(db: str, m49s: tuple[int, ...], ask: slotfinder.FinderIn) -> tu
 st.title("Slot booking")
 demo_banner()
 if flash := st.session_state.pop("bookings_flash", None):
-    st.success(flash)
+    st.success(md_text(flash))  # flashes name what was typed: shown as text
 db = db_key()
 champions, workstreams, offerable = load_options(db)
 labels = (

@@ -21,6 +21,7 @@ from ui.calendar_views import (
     render_year,
 )
 from ui.context import connection, db_key, demo_banner, guard
+from ui.safe import md_text
 from ui.widgets import lazy_tabs
 
 user = guard("calendar")
@@ -79,7 +80,7 @@ def load_capitals(db: str, event_id: int, starts: datetime, ends: datetime) -> p
 st.title("Common calendar")
 demo_banner()
 if flash := st.session_state.pop("calendar_flash", None):
-    st.success(flash)
+    st.success(md_text(flash))  # flashes name what was typed: shown as text
 choices = load_choices(db_key())
 c1, c2, c3, c4 = st.columns([3, 1.2, 1.6, 1.2], vertical_alignment="bottom")
 view = c1.radio("View", VIEWS, horizontal=True, key="calendar_view", bind="query-params")

@@ -7,6 +7,7 @@ from ui.champions_balance import map_spec, render_balance, render_growth, render
 from ui.champions_forms import render_cochair_forms, render_focal_point_forms
 from ui.champions_registry import render_registry
 from ui.context import connection, db_key, demo_banner, guard
+from ui.safe import md_text
 from ui.widgets import lazy_tabs
 
 user = guard("champions")
@@ -59,7 +60,7 @@ def load_focal_points(db: str, username: str):
 st.title("Champion countries")
 demo_banner()
 if flash := st.session_state.pop("champions_flash", None):
-    st.success(flash)
+    st.success(md_text(flash))  # flashes name what was typed: shown as text
 db = db_key()
 
 

@@ -14,6 +14,7 @@ from ui.meetings_views import (
     render_join_details,
     render_support,
 )
+from ui.safe import md_text
 from ui.widgets import lazy_tabs
 
 user = guard("meetings")
@@ -73,7 +74,7 @@ def load_stats(db: str, by: str) -> pd.DataFrame:
 st.title("Meetings and participation")
 demo_banner()
 if flash := st.session_state.pop("meetings_flash", None):
-    st.success(flash)
+    st.success(md_text(flash))  # flashes name what was typed: shown as text
 db = db_key()
 all_meetings = load_meetings(db)
 if all_meetings.empty:

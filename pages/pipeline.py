@@ -12,6 +12,7 @@ from ui.pipeline_board import render_board, render_list, render_opportunities
 from ui.pipeline_detail import render_detail
 from ui.pipeline_forms import FLASH, TAB_KEY
 from ui.pipeline_roadmap import render_roadmap
+from ui.safe import md_text
 from ui.widgets import lazy_tabs
 
 user = guard("pipeline")
@@ -97,7 +98,7 @@ def render_filters(df: pd.DataFrame, workstreams: list[str], today: date) -> pd.
 st.title("Working Group product pipeline")
 demo_banner()
 if message := st.session_state.pop(FLASH, None):
-    st.success(message)
+    st.success(md_text(message))
 today = audit.utcnow().date()
 db = db_key()
 products = load_products(db, today)

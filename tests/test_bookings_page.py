@@ -51,7 +51,7 @@ def test_lead_requests_secretariat_confirms_and_the_agenda_shows_it(app_env, con
     booking = next(o for o in pending.options if "Guidance segment" in o)
     pending.set_value(int(booking.split()[0].lstrip("#"))).run()
     staff.button(key="bookings_confirm").click().run()
-    assert any("now in the meeting's agenda" in s.value for s in staff.success)
+    assert any("now in the meeting's agenda" in shown(s.value) for s in staff.success)
 
     staff.switch_page("pages/meetings.py").run()
     staff.selectbox(key="meetings_event").set_value(event_id).run()

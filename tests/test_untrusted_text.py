@@ -177,12 +177,8 @@ def _open_everything(at, where: str, problems: list[str]) -> None:
 
 
 TABS = {
-    "calendar": ("calendar_tab", None),
-    "pipeline": ("pipeline_tab", None),
-    "champions": ("champions_tab", None),
-    "meetings": ("meetings_tab", None),
-    "bookings": ("bookings_tab", None),
-    "admin": ("admin_tab", None),
+    page: f"{page}_tab"
+    for page in ("calendar", "pipeline", "champions", "meetings", "bookings", "admin")
 }
 VIEWS = {"calendar": "calendar_view", "engagement": "engagement_view"}
 
@@ -202,7 +198,7 @@ def test_hostile_text_never_becomes_a_link_an_image_or_formatting(hostile_env, u
         where = f"{username} {page}"
         problems += _check(at, where)
         _open_everything(at, where, problems)
-        tab_key = TABS.get(page, (None,))[0]
+        tab_key = TABS.get(page)
         labels = [t.label for t in at.tabs] if tab_key else []
         for label in labels[1:]:
             at.session_state[tab_key] = label
@@ -222,3 +218,30 @@ def test_hostile_text_never_becomes_a_link_an_image_or_formatting(hostile_env, u
                 at.radio(key=VIEWS[page]).set_value(option).run()
                 problems += _check(at, f"{where} view {option}")
     assert not problems, "\n".join(dict.fromkeys(problems))
+
+
+def test_what_a_user_types_is_shown_as_text_in_the_message_after_saving(app_env):
+    """The flash after a save, and a refusal quoting the input, name the typed text as text."""
+    from datetime import date, datetime
+
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    at.text_input(key="login_username").input("secretariat")
+    at.text_input(key="login_password").input(DEMO_PASSWORDS["secretariat"])
+    at.button(key="login_submit").click().run()
+    at.run()
+    at.switch_page("pages/calendar.py").run()
+    at.session_state["calendar_tab"] = "New event"
+    at.run()
+    at.text_input(key="calendar_new_title").input(
+        "Typed **ZQB** [ZQL](https://evil.example/l) ![ZQI](https://evil.example/i.png) _ZQE_"
+    )
+    today = date.today()
+    at.date_input(key="calendar_new_start_day").set_value(today)
+    at.date_input(key="calendar_new_end_day").set_value(today)
+    at.time_input(key="calendar_new_start_time").set_value(datetime(2000, 1, 1, 10, 0).time())
+    at.time_input(key="calendar_new_end_time").set_value(datetime(2000, 1, 1, 11, 0).time())
+    at.button(key="calendar_new_submit").click().run()
+    assert not at.error, [e.value for e in at.error]
+    flashes = [s.value for s in at.success]
+    assert any("Typed" in f for f in flashes), flashes
+    assert not [p for f in flashes for p in _problems(f)]

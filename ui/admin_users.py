@@ -9,6 +9,7 @@ from pydantic import ValidationError
 from core import auth
 from core.permissions import ROLE_LABELS, ROLES, User
 from ui.context import after_write
+from ui.safe import md_text
 
 
 def render_add_user(con, user: User, *, agencies: list[str]) -> None:
@@ -47,12 +48,12 @@ def render_add_user(con, user: User, *, agencies: list[str]) -> None:
             except ValidationError as exc:
                 for err in exc.errors():
                     field = ".".join(str(p) for p in err["loc"]) or "user"
-                    st.error(f"{field}: {err['msg']}")
+                    st.error(md_text(f"{field}: {err['msg']}"))
             except (ValueError, PermissionError) as exc:
-                st.error(str(exc))
+                st.error(md_text(str(exc)))
             else:
                 after_write()
-                st.success(f"User {user_in.username} created.")
+                st.success(md_text(f"User {user_in.username} created."))
 
 
 def render_account_actions(con, user: User, *, usernames: list[str]) -> None:
@@ -61,24 +62,24 @@ def render_account_actions(con, user: User, *, usernames: list[str]) -> None:
     c1, c2 = st.columns(2)
     if c1.button("Disable account", key="admin_disable"):
         auth.set_user_active(con, actor=user, username=target, active=False)
-        st.success(f"{target} disabled; their sessions ended.")
+        st.success(md_text(f"{target} disabled; their sessions ended."))
     if c2.button("Enable account", key="admin_enable"):
         auth.set_user_active(con, actor=user, username=target, active=True)
-        st.success(f"{target} enabled.")
+        st.success(md_text(f"{target} enabled."))
     new_password = st.text_input("New password", type="password", key="admin_reset_password")
     if st.button("Set new password", key="admin_set_password"):
         try:
             auth.set_password(con, actor=user, username=target, password=new_password)
         except ValueError as exc:
-            st.error(str(exc))
+            st.error(md_text(str(exc)))
         else:
-            st.success(f"Password of {target} changed; their sessions ended.")
+            st.success(md_text(f"Password of {target} changed; their sessions ended."))
 
 
 def render_lockouts(con, user: User) -> None:
     """Show the logins locked now (or with failures counted) and let the admin lift a lock."""
     if "admin_unlock_done" in st.session_state:
-        st.success(st.session_state.pop("admin_unlock_done"))
+        st.success(md_text(st.session_state.pop("admin_unlock_done")))
     now = datetime.now(UTC).replace(tzinfo=None)
     locks = auth.list_lockouts(con, actor=user, now=now)
     if locks.empty:

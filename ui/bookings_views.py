@@ -11,6 +11,7 @@ from core import bookings
 from core.permissions import PermissionDenied, User, can
 from core.timezones import COMMON_ZONES, label, to_utc
 from ui.context import after_write, connection
+from ui.safe import md_text
 from ui.widgets import blank_missing_text, field_errors
 
 
@@ -88,7 +89,7 @@ def render_slots(
         ws = st.selectbox("Workstream", workstreams, key="bookings_ws", persist_state="page")
     else:
         ws = user.workstream_id
-        st.caption(f"For your workstream: {ws}")
+        st.caption(f"For your workstream: {md_text(ws)}")
     products = load_products(db, ws)
     product_names = dict(zip(products["product_id"], products["title_en"], strict=True))
     product = st.selectbox(
@@ -105,7 +106,7 @@ def render_slots(
         persist_state="page",
     )
     for warning in bookings.consultation_warnings(connection(), slot_id=slot_id, m49s=targets):
-        st.warning(warning, icon=":material/warning:")
+        st.warning(md_text(warning), icon=":material/warning:")
     if st.button("Request this slot", key="bookings_request_submit", type="primary"):
         try:
             result = bookings.request_slot(
@@ -119,7 +120,7 @@ def render_slots(
         except ValidationError as exc:
             st.error(field_errors(exc))
         except (bookings.BookingRefused, PermissionDenied) as exc:
-            st.error(str(exc), icon=":material/block:")
+            st.error(md_text(str(exc)), icon=":material/block:")
         else:
             flash(result.message)
 
@@ -175,7 +176,7 @@ def render_requests(user: User, *, db: str, load_bookings) -> None:
                         note=note or None,
                     )
                 except (bookings.BookingRefused, PermissionDenied) as exc:
-                    st.error(str(exc), icon=":material/block:")
+                    st.error(md_text(str(exc)), icon=":material/block:")
                 else:
                     flash(result.message)
     active = rows[rows["status"].isin(["requested", "confirmed"])]
@@ -195,7 +196,7 @@ def render_requests(user: User, *, db: str, load_bookings) -> None:
             try:
                 result = bookings.withdraw_booking(connection(), actor=user, booking_id=chosen)
             except (bookings.BookingRefused, PermissionDenied) as exc:
-                st.error(str(exc))
+                st.error(md_text(str(exc)))
             else:
                 flash(result.message)
 
@@ -251,6 +252,6 @@ def render_offer(meetings: pd.DataFrame, user: User) -> None:
         except ValidationError as exc:
             st.error(field_errors(exc))
         except (bookings.BookingRefused, PermissionDenied) as exc:
-            st.error(str(exc))
+            st.error(md_text(str(exc)))
         else:
             flash(f"Offered '{title}' at {label(slot.starts_utc, zone, with_date=True)}.")

@@ -68,7 +68,7 @@ def render_detail(
         st.markdown(f"**Repeats:** {md_text(recurrence.describe(event.rrule))}")
     left, right = st.columns(2)
     left.markdown(
-        f"**Kind:** {events.EVENT_KINDS.get(event.kind, event.kind)}  \n"
+        f"**Kind:** {md_text(events.EVENT_KINDS.get(event.kind, event.kind))}  \n"
         f"**Workstream:** {md_text(event.workstream_id or NETWORK)}  \n"
         f"**Event time zone:** {event.tz}  \n"
         f"**Location:** {md_text(event.location or '-')}"
@@ -214,9 +214,9 @@ def render_join_form(user: User, event: events.Event) -> None:
         events.set_join_details(con, actor=user, event_id=event.event_id, details=details)
     except ValidationError as exc:
         for message in events.explain(exc):
-            st.error(message)
+            st.error(md_text(message))
     except (ValueError, LookupError, events.EventConflict, PermissionDenied) as exc:
-        st.error(str(exc))
+        st.error(md_text(str(exc)))
     else:
         st.session_state["calendar_flash"] = f"Saved the join details of '{event.title}'."
         after_write()
@@ -238,7 +238,7 @@ def render_agenda_editor(user: User, event: events.Event, choices: dict) -> None
             try:
                 events.delete_agenda_item(con, actor=user, item_id=int(item["item_id"]))
             except (ValueError, LookupError, events.EventConflict, PermissionDenied) as exc:
-                st.error(str(exc))
+                st.error(md_text(str(exc)))
             else:
                 after_write()
                 st.rerun()
@@ -247,7 +247,7 @@ def render_agenda_editor(user: User, event: events.Event, choices: dict) -> None
         render_agenda_item_form(user, event, agenda, products)
     day = timezones.to_local(event.starts_utc, event.tz).date()
     with st.form("calendar_agenda_form", clear_on_submit=True):
-        st.caption(f"New item on {day:%d %b %Y}, times in {event.tz}")
+        st.caption(f"New item on {day:%d %b %Y}, times in {md_text(event.tz)}")
         title = st.text_input("Item", key="calendar_agenda_title")
         c1, c2 = st.columns(2)
         start = c1.time_input("From", value=time(15, 0), step=300, key="calendar_agenda_start")
@@ -273,9 +273,9 @@ def render_agenda_editor(user: User, event: events.Event, choices: dict) -> None
                 events.add_agenda_item(con, actor=user, event_id=event.event_id, item_in=item)
             except ValidationError as exc:
                 for message in events.explain(exc):
-                    st.error(message)
+                    st.error(md_text(message))
             except (ValueError, events.EventConflict, PermissionDenied) as exc:
-                st.error(str(exc))
+                st.error(md_text(str(exc)))
             else:
                 after_write()
                 st.rerun()
@@ -303,7 +303,7 @@ def render_agenda_item_form(
     ends = timezones.to_local(item["ends_utc"], event.tz).replace(tzinfo=None)
     key = f"calendar_agenda_edit_{item_id}"
     with st.form(f"{key}_form"):
-        st.caption(f"Item on {starts:%d %b %Y}, times in {event.tz}")
+        st.caption(f"Item on {starts:%d %b %Y}, times in {md_text(event.tz)}")
         if _present(item["booking_id"]):
             st.caption("Booked through a slot: its time is held by the booking.")
         title = st.text_input("Item", value=item["title"], key=f"{key}_title")
@@ -339,9 +339,9 @@ def render_agenda_item_form(
         events.update_agenda_item(connection(), actor=user, item_id=item_id, item_in=item_in)
     except ValidationError as exc:
         for message in events.explain(exc):
-            st.error(message)
+            st.error(md_text(message))
     except (ValueError, LookupError, events.EventConflict, PermissionDenied) as exc:
-        st.error(str(exc))
+        st.error(md_text(str(exc)))
     else:
         st.session_state["calendar_flash"] = f"Saved agenda item '{item_in.title}'."
         after_write()

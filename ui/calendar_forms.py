@@ -13,6 +13,7 @@ from core.permissions import PermissionDenied, User
 from ui.calendar_common import NETWORK, select_event
 from ui.context import after_write, connection, settings
 from ui.feeds import ensure_feed_server
+from ui.safe import md_text
 
 REPEATS = {
     "none": "Does not repeat",
@@ -231,7 +232,7 @@ def render_event_form(user: User, prefix: str, event: events.Event | None, choic
         )
     if errors:
         for message in errors:
-            st.error(message)
+            st.error(md_text(message))
         return
     try:
         event_in = events.EventIn(
@@ -263,9 +264,9 @@ def render_event_form(user: User, prefix: str, event: events.Event | None, choic
             st.session_state["calendar_flash"] = f"Saved '{event_in.title}'."
     except ValidationError as exc:
         for message in events.explain(exc):
-            st.error(message)
+            st.error(md_text(message))
     except (ValueError, events.EventConflict, PermissionDenied) as exc:
-        st.error(str(exc))
+        st.error(md_text(str(exc)))
     else:
         after_write()
         st.rerun()
@@ -318,7 +319,7 @@ def render_import(user: User) -> None:
         for problem in exc.problems[:30]:
             st.text(problem)
         return
-    st.markdown(f"**Preview:** {preview.summary()}")
+    st.markdown(f"**Preview:** {md_text(preview.summary())}")
     for note in preview.notes:
         st.text(note)
     st.dataframe(
@@ -331,10 +332,10 @@ def render_import(user: User) -> None:
         try:
             result = ics.import_ics(con, actor=user, data=data, default_tz=default_tz)
         except ics.ImportRefused as exc:
-            st.error(str(exc))
+            st.error(md_text(str(exc)))
         else:
             after_write()
-            st.success(f"Imported: {result.summary()}.")
+            st.success(md_text(f"Imported: {result.summary()}."))
 
 
 def render_feeds(user: User) -> None:
@@ -355,7 +356,7 @@ def render_feeds(user: User) -> None:
         try:
             st.session_state["calendar_new_feed"] = feeds.create_feed(con, actor=user)
         except ValueError as exc:
-            st.error(str(exc))
+            st.error(md_text(str(exc)))
         else:
             st.rerun()
     mine = feeds.list_feeds(con, username=user.username)

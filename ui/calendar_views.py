@@ -71,11 +71,11 @@ def render_month(df: pd.DataFrame, first: date, viewer_tz: str) -> None:
                 )
             if len(rows) > MAX_PER_DAY:
                 box.caption(f"+{len(rows) - MAX_PER_DAY} more (see Agenda)")
-    st.caption(f"Times in {viewer_tz}. Click an event for its detail.")
+    st.caption(f"Times in {md_text(viewer_tz)}. Click an event for its detail.")
 
 
 def render_week(df: pd.DataFrame, monday: date, viewer_tz: str) -> None:
-    st.subheader(f"Week of {monday:%d %b %Y} (times in {viewer_tz})")
+    st.subheader(f"Week of {monday:%d %b %Y} (times in {md_text(viewer_tz)})")
     days = [monday + timedelta(days=i) for i in range(7)]
     all_day = df[df["all_day"]]
     for row in all_day.to_dict("records"):

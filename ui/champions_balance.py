@@ -153,9 +153,9 @@ def _grouping_form(groupings, user: User, *, db: str, load_grouping_members) -> 
                 ),
             )
         except (ValueError, PermissionDenied) as exc:
-            st.error(str(exc))
+            st.error(md_text(str(exc)))
         else:
-            done(f"{md_text(names[iso3])} now counts under {md_text(group)}.")
+            done(f"{names[iso3]} now counts under {group}.")
 
 
 def render_growth(df, unknown: int) -> None:

@@ -15,6 +15,7 @@ from pydantic import ValidationError
 from core import champions
 from core.permissions import PermissionDenied, User, can
 from ui.context import after_write
+from ui.safe import md_text
 
 FLASH_KEY = "champions_flash"  # the Champions page shows this message after the rerun
 NEW = -1  # the "new focal point" choice of the focal point selector
@@ -26,9 +27,9 @@ def _attempt(write: Callable[[], object], done: str) -> None:
     try:
         write()
     except ValidationError as exc:
-        st.error(champions.explain(exc))
+        st.error(md_text(champions.explain(exc)))
     except (ValueError, PermissionDenied) as exc:
-        st.error(str(exc))
+        st.error(md_text(str(exc)))
     else:
         after_write()
         st.session_state[FLASH_KEY] = done

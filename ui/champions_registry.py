@@ -9,6 +9,7 @@ from pydantic import ValidationError
 from core import champions
 from core.permissions import PermissionDenied, User, can, can_view_page
 from ui.context import after_write, connection
+from ui.safe import md_text
 from ui.widgets import download_buttons
 
 PRECISIONS = {
@@ -152,9 +153,9 @@ def _edit_form(df, user: User, *, countries) -> None:
             else:
                 champions.update_champion(connection(), actor=user, champion_in=champion_in)
         except ValidationError as exc:
-            st.error(f"{names[iso3]}: {champions.explain(exc)}")
+            st.error(md_text(f"{names[iso3]}: {champions.explain(exc)}"))
         except (ValueError, PermissionDenied) as exc:
-            st.error(str(exc))
+            st.error(md_text(str(exc)))
         else:
             done(f"Saved {names[iso3]}.")
 

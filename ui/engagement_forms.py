@@ -10,6 +10,7 @@ from core import engagement
 from core.champions import explain
 from core.permissions import PermissionDenied, User, can
 from ui.context import after_write, connection
+from ui.safe import md_text
 
 
 def render_add_form(user: User, *, db: str, load_form_options, load_champions) -> None:
@@ -73,12 +74,14 @@ def _add_form(workstreams, products, df, user: User) -> None:
             )
             engagement.add_engagement(connection(), actor=user, engagement_in=entry)
         except ValidationError as exc:
-            st.error(f"Engagement not added: {explain(exc)}")
+            st.error(md_text(f"Engagement not added: {explain(exc)}"))
         except (ValueError, PermissionDenied) as exc:
-            st.error(f"Engagement not added: {exc}")
+            st.error(md_text(f"Engagement not added: {exc}"))
         else:
             after_write()
-            st.success(f"Logged: {engagement.KINDS[kind]} with {names[iso3]} on {occurred_on}.")
+            st.success(
+                md_text(f"Logged: {engagement.KINDS[kind]} with {names[iso3]} on {occurred_on}.")
+            )
 
 
 def render_edit_form(entries, user: User, *, db: str, load_form_options, load_champions) -> None:
@@ -191,9 +194,9 @@ def _edit_form(entries, workstreams, products, df, user: User) -> None:
             )
             message = f"Saved: {engagement.KINDS[kind]} with {names[iso3]} on {occurred_on}."
     except ValidationError as exc:
-        st.error(f"Entry not changed: {explain(exc)}")
+        st.error(md_text(f"Entry not changed: {explain(exc)}"))
     except (ValueError, LookupError, PermissionDenied) as exc:
-        st.error(f"Entry not changed: {exc}")
+        st.error(md_text(f"Entry not changed: {exc}"))
     else:
         after_write()
-        st.success(message)
+        st.success(md_text(message))

@@ -8,6 +8,7 @@ import streamlit as st
 from core import engagement
 from core.permissions import PermissionDenied, User, can
 from ui.context import after_write, connection
+from ui.safe import md_text
 from ui.widgets import download_buttons
 
 
@@ -181,7 +182,7 @@ def render_load(user: User, *, db: str, load_consultation_load) -> None:
             try:
                 engagement.set_consultation_cap(connection(), actor=user, cap=int(new_cap))
             except (ValueError, PermissionDenied) as exc:
-                st.error(str(exc))
+                st.error(md_text(str(exc)))
             else:
                 after_write()
                 st.rerun()

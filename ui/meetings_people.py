@@ -9,6 +9,7 @@ from core import registration
 from core.permissions import PermissionDenied, User, can
 from core.registration import CATEGORY_LABELS, STATUS_LABELS
 from ui.context import after_write, connection
+from ui.safe import md_text
 from ui.widgets import blank_missing_text, download_buttons, field_errors
 
 
@@ -59,7 +60,7 @@ def render_register_form(event_id: int, options: tuple, user: User) -> None:
                 st.error(field_errors(exc), icon=":material/error:")
             except (registration.RegistrationRefused, registration.RegistrationConflict,
                     PermissionDenied) as exc:  # fmt: skip
-                st.error(str(exc), icon=":material/block:")
+                st.error(md_text(str(exc)), icon=":material/block:")
             else:
                 after_write()
                 st.session_state["meetings_flash"] = result.message
@@ -78,9 +79,9 @@ def render_bulk(event_id: int, user: User) -> None:
                 connection(), actor=user, event_id=event_id, data=upload.getvalue()
             )
         except registration.ImportFailed as exc:
-            st.error(f"{exc}\n\n" + "\n".join(f"- {e}" for e in exc.errors))
+            st.error(f"{md_text(exc)}\n\n" + "\n".join(f"- {md_text(e)}" for e in exc.errors))
         except registration.RegistrationConflict as exc:
-            st.error(str(exc))
+            st.error(md_text(str(exc)))
         else:
             after_write()
             st.session_state["meetings_flash"] = f"Imported {len(done)} participants."
@@ -116,7 +117,7 @@ def render_participants(
         return
     people = load_registrations(db, event_id, user.role, user.agency_id)
     scope = "all participants" if user.is_staff else f"participants registered by {user.agency_id}"
-    st.markdown(f"**Participants** ({scope})")
+    st.markdown(f"**Participants** ({md_text(scope)})")
     shown = people.assign(
         category=people["category"].map(CATEGORY_LABELS),
         status=people["status"].map(STATUS_LABELS),
@@ -151,7 +152,7 @@ def _act(fn, registration_id: int, user: User) -> None:
     try:
         result = fn(connection(), actor=user, registration_id=registration_id)
     except (registration.RegistrationRefused, PermissionDenied, ValueError) as exc:
-        st.error(str(exc))
+        st.error(md_text(str(exc)))
         return
     after_write()
     message = "Done."

@@ -24,9 +24,9 @@ def render_header(meeting: dict, viewer_tz: str) -> None:
     end = meeting["ends_utc"].to_pydatetime()
     st.markdown(
         f"**When:** {label(start, meeting['tz'], with_date=True)}-{label(end, meeting['tz'])}"
-        f" (meeting's zone, {meeting['tz']})  \n"
+        f" (meeting's zone, {md_text(meeting['tz'])})  \n"
         f"**Your zone:** {label(start, viewer_tz, with_date=True)}-{label(end, viewer_tz)}"
-        f" ({viewer_tz})  \n"
+        f" ({md_text(viewer_tz)})  \n"
         f"**Audience:** {AUDIENCES.get(meeting['audience'], meeting['audience'])}"
     )
     capacity = "no cap" if pd.isna(meeting["capacity"]) else int(meeting["capacity"])
@@ -138,7 +138,7 @@ def render_support(event_id: int, options: tuple, user: User, *, db: str, load_s
                 support=meetings.OfficeSupportIn(event_id=event_id, agency_id=agency, m49s=chosen),
             )
         except (PermissionDenied, ValueError) as exc:
-            st.error(str(exc))
+            st.error(md_text(str(exc)))
         else:
             after_write()
             st.rerun()
@@ -172,7 +172,7 @@ def render_attendance(
                         connection(), actor=user, registration_id=who, attended=not attended
                     )
                 except (ValueError, PermissionDenied) as exc:
-                    st.error(str(exc))
+                    st.error(md_text(str(exc)))
                 else:
                     after_write()
                     st.rerun()
@@ -188,7 +188,7 @@ def render_attendance(
                     connection(), actor=user, event_id=event_id, data=upload.getvalue()
                 )
             except registration.ImportFailed as exc:
-                st.error(f"{exc}\n\n" + "\n".join(f"- {e}" for e in exc.errors))
+                st.error(f"{md_text(exc)}\n\n" + "\n".join(f"- {md_text(e)}" for e in exc.errors))
             else:
                 after_write()
                 st.session_state["meetings_flash"] = f"Marked {len(done.marked)} attended."

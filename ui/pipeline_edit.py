@@ -10,6 +10,7 @@ from core import pipeline_consult as consult
 from core.permissions import User
 from ui.context import connection
 from ui.pipeline_forms import attempt
+from ui.safe import md_text
 from ui.widgets import lazy_tabs
 
 
@@ -212,7 +213,7 @@ def render_consultation_form(product_id: int, champions: pd.DataFrame, user: Use
         if st.form_submit_button("Open consultation window", key="pipeline_consult_submit"):
             warnings = consult.load_warnings(connection(), m49s=asked, month=opens)
             for warning in warnings:
-                st.warning(warning)
+                st.warning(md_text(warning))
             if warnings and not override:
                 st.info("Nothing saved: tick the box above to ask them anyway, or ask others.")
                 return

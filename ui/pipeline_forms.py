@@ -8,6 +8,7 @@ from core import pipeline
 from core import pipeline_io as pio
 from core.permissions import PermissionDenied, User, can
 from ui.context import after_write, connection
+from ui.safe import md_text
 from ui.widgets import field_errors
 
 FLASH = "pipeline_flash"
@@ -50,13 +51,13 @@ def attempt(action, success: str) -> None:
     try:
         result = action()
     except pio.ImportFailed as exc:
-        st.error("Nothing was imported:\n\n" + "\n".join(f"- {e}" for e in exc.errors))
+        st.error("Nothing was imported:\n\n" + "\n".join(f"- {md_text(e)}" for e in exc.errors))
     except pipeline.BulkEditError as exc:
-        st.error("Nothing was saved:\n\n" + "\n".join(f"- {e}" for e in exc.errors))
+        st.error("Nothing was saved:\n\n" + "\n".join(f"- {md_text(e)}" for e in exc.errors))
     except ValidationError as exc:
         st.error(field_errors(exc, FIELD_LABELS))
     except (ValueError, LookupError, PermissionDenied, pipeline.PipelineConflict) as exc:
-        st.error(str(exc))
+        st.error(md_text(str(exc)))
     else:
         saved(result if isinstance(result, str) else success)
 

@@ -9,6 +9,7 @@ import streamlit as st
 from pydantic import ValidationError
 
 from core import tabular
+from ui.safe import md_text
 
 EXCEL_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -53,7 +54,8 @@ def field_errors(exc: ValidationError, labels: Mapping[str, str] | None = None) 
         field = (labels or {}).get(field, field)
         message = error["msg"].removeprefix("Value error, ")
         said.append(f"{field}: {message}" if field else message)
-    return "; ".join(said)
+    # Messages repeat what was typed (and patterns full of Markdown characters): shown as text.
+    return md_text("; ".join(said))
 
 
 def blank_missing_text(frame: pd.DataFrame) -> pd.DataFrame:
