@@ -76,6 +76,15 @@ def render_account_actions(con, user: User, *, usernames: list[str]) -> None:
             st.success(md_text(f"Password of {target} changed; their sessions ended."))
 
 
+def _until(until, locked: bool) -> str:
+    """When a lock ends, in words; blank when the row is not locked."""
+    if not locked or pd.isna(until):
+        return ""
+    if until >= auth.FOREVER:
+        return "until an administrator unlocks it"
+    return f"{until:%d %b %Y, %H:%M}"
+
+
 def render_lockouts(con, user: User) -> None:
     """Show the logins locked now (or with failures counted) and let the admin lift a lock."""
     if "admin_unlock_done" in st.session_state:
@@ -86,9 +95,12 @@ def render_lockouts(con, user: User) -> None:
         st.caption("No failed logins are being counted and no account is locked.")
         return
     st.dataframe(
-        locks[["account", "client", "failures", "locked", "locked_until_utc", "last_failure_utc"]]
-        .assign(locked_until_utc=locks["locked_until_utc"].where(locks["locked"]))
-        .replace({pd.NaT: None}),
+        locks[["account", "client", "failures", "locked", "last_failure_utc"]].assign(
+            locked_until_utc=[
+                _until(until, locked)
+                for until, locked in zip(locks["locked_until_utc"], locks["locked"], strict=True)
+            ]
+        ),
         hide_index=True,
         width="stretch",
         key="admin_lockouts",
@@ -97,9 +109,7 @@ def render_lockouts(con, user: User) -> None:
             "client": "From (address)",
             "failures": st.column_config.NumberColumn("Failures counted"),
             "locked": st.column_config.CheckboxColumn("Locked now"),
-            "locked_until_utc": st.column_config.DatetimeColumn(
-                "Locked until (UTC)", format="D MMM YYYY, HH:mm"
-            ),
+            "locked_until_utc": "Locked until (UTC)",
             "last_failure_utc": st.column_config.DatetimeColumn(
                 "Last failure (UTC)", format="D MMM YYYY, HH:mm"
             ),
