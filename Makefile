@@ -9,7 +9,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 .PHONY: run test lint format venv db secrets chromium bench screenshots clean
 
 run: db ## Set everything up and serve the dashboard on http://localhost:$(PORT)
-	$(VENV)/bin/streamlit run app.py --server.port $(PORT) --server.headless true \
+	$(VENV)/bin/streamlit run serve.py --server.port $(PORT) --server.headless true \
 		--browser.gatherUsageStats false
 
 test: venv chromium ## Set everything up and run the whole suite (lint, unit, AppTest, browser)

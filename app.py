@@ -6,7 +6,6 @@ from core.config import ConfigError
 from core.db import DatabaseError, DatabaseLocked, DatabaseMissing, describe_fault
 from core.permissions import ROLE_LABELS, pages_for
 from ui import context
-from ui.feeds import ensure_feed_server
 from ui.login import login_page, logout_button, restore_session
 from ui.safe import md_text
 
@@ -31,7 +30,6 @@ except (ConfigError, DatabaseLocked, DatabaseError) as exc:
         context.drop_connection()
     st.error(f"The dashboard cannot open its database. {exc}", icon=":material/report:")
     st.stop()
-ensure_feed_server()  # private calendar feeds, served from this process (ui/feeds.py)
 
 
 def run() -> None:

@@ -36,7 +36,8 @@ class Settings(BaseModel):
     lockout_attempts: int = 5
     lockout_minutes: int = 15
     login_sleep_time: float = 0.0
-    feed_base_url: str = "http://localhost:8502"
+    # The dashboard's address as users reach it (behind a proxy); else taken from the browser.
+    public_url: str | None = None
 
 
 def _read_secrets(path: Path) -> dict:
@@ -123,9 +124,7 @@ def load_settings(env: dict[str, str] | None = None, *, db_path: str | None = No
         cookie_key=str(key),
         demo_mode=_truthy(demo),
         login_sleep_time=float(env.get("ACTIONPLAN_LOGIN_SLEEP", 0.0)),
-        feed_base_url=env.get(
-            "ACTIONPLAN_FEED_URL", file_values.get("feed_base_url", "http://localhost:8502")
-        ),
+        public_url=env.get("ACTIONPLAN_PUBLIC_URL", file_values.get("public_url")) or None,
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import re
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -145,6 +146,35 @@ def open_database(path: str | Path) -> duckdb.DuckDBPyConnection:
     con = connect(path)
     migrate(con)
     return con
+
+
+_SHARED: dict[str, duckdb.DuckDBPyConnection] = {}
+_SHARED_LOCK = threading.Lock()
+
+
+def shared_database(path: str | Path) -> duckdb.DuckDBPyConnection:
+    """Return this process's one connection to the database, opening it on first use.
+
+    The dashboard's pages and its calendar-feed route share it (take a cursor per query);
+    after `release_shared` the next caller opens the file again, so a restore breaks neither.
+    """
+    key = str(path)
+    with _SHARED_LOCK:
+        con = _SHARED.get(key)
+        if con is None:
+            con = _SHARED[key] = open_database(key)
+        return con
+
+
+def release_shared(path: str | Path, *, close: bool = True) -> None:
+    """Forget (and close) the shared connection to a database; the next use reopens it."""
+    with _SHARED_LOCK:
+        con = _SHARED.pop(str(path), None)
+    if con is not None and close:
+        try:
+            con.close()
+        except duckdb.Error:
+            pass
 
 
 @contextmanager

@@ -57,7 +57,6 @@ def _point_app_at(db_path: Path, folder: Path) -> None:
     os.environ["ACTIONPLAN_DB"] = str(db_path)
     os.environ["ACTIONPLAN_COOKIE_KEY"] = secrets.token_urlsafe(40)
     os.environ["ACTIONPLAN_DEMO"] = "1"
-    os.environ["ACTIONPLAN_FEED_PORT"] = "off"  # AppTest runs serve no calendar feed
     os.environ["ACTIONPLAN_SECRETS"] = str(folder / "no-secrets.toml")
 
 
@@ -159,7 +158,7 @@ def time_browser(db_path: Path, bare_db: Path, runs: int) -> tuple[dict, float, 
     """
     from playwright.sync_api import sync_playwright
 
-    server = Server(db_path, env={"ACTIONPLAN_FEED_PORT": "off"})  # no clash on the feed port
+    server = Server(db_path)
     bare = ScriptServer(BARE_APP, bare_db)
     shell = ScriptServer(SHELL_APP, copy_db(bare_db, "shell"))
     times: dict[str, list[float]] = {page: [] for page in (FRAME_ROOT, FRAME_PAGE, *PAGES)}

@@ -62,8 +62,6 @@ def app_env(db_path, tmp_path, monkeypatch):
     monkeypatch.setenv("ACTIONPLAN_DB", str(db_path))
     monkeypatch.setenv("ACTIONPLAN_COOKIE_KEY", secrets.token_urlsafe(40))
     monkeypatch.setenv("ACTIONPLAN_DEMO", "1")
-    # AppTest runs app.py in this process: keep the feed server off its shared default port.
-    monkeypatch.setenv("ACTIONPLAN_FEED_PORT", "off")
     monkeypatch.setenv("ACTIONPLAN_SECRETS", str(tmp_path / "no-secrets.toml"))
     return db_path
 

@@ -20,7 +20,6 @@ from tests.browser.helpers import (
     CHROMIUM_ARGS,
     ROOT,
     Server,
-    free_port,
     login_as,
     wait_ready,
 )
@@ -62,15 +61,7 @@ def main() -> None:
         seed_demo(con, password_rounds=4)
         con.execute("CHECKPOINT")
         con.close()
-        # A free feed port of its own, so the Calendar shows a running feed server, not a clash.
-        feed_port = free_port()
-        server = Server(
-            db,
-            env={
-                "ACTIONPLAN_FEED_PORT": str(feed_port),
-                "ACTIONPLAN_FEED_URL": f"http://localhost:{feed_port}",
-            },
-        )
+        server = Server(db)
         try:
             with sync_playwright() as playwright:
                 browser = playwright.chromium.launch(

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import threading
-import urllib.error
-import urllib.request
 from datetime import datetime
 
 import pytest
@@ -431,26 +428,16 @@ def test_feed_tokens_are_stored_hashed_and_revocable(con):
     assert feeds.feed_calendar(con, token, demo_mode=True) is None
 
 
-def test_feed_server_serves_live_changes_and_hides_unknown_tokens(con, monkeypatch):
-    from ui.feeds import make_server
+def test_the_feed_address_is_the_public_url_or_the_browsers_own_origin():
+    from ui.feeds import feed_address
 
-    secretariat = demo_user(con, "secretariat")
-    token = feeds.create_feed(con, actor=secretariat)
-    server = make_server(con, port=0, demo_mode=True, host="127.0.0.1")
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    base = f"http://127.0.0.1:{server.server_address[1]}"
-    try:
-        with urllib.request.urlopen(f"{base}/feed/{token}.ics") as response:
-            assert response.headers["Content-Type"].startswith("text/calendar")
-            first = response.read()
-        assert b"Fresh webinar" not in first
-        events.create_event(con, actor=secretariat, event_in=_event_in(title="Fresh webinar"))
-        with urllib.request.urlopen(f"{base}/feed/{token}.ics") as response:
-            assert b"Fresh webinar" in response.read()
-        for path in ("/feed/" + "x" * 43 + ".ics", "/feed/../../etc/passwd", "/"):
-            with pytest.raises(urllib.error.HTTPError) as caught:
-                urllib.request.urlopen(base + path)
-            assert caught.value.code == 404
-    finally:
-        server.shutdown()
-        server.server_close()
+    token = "t" * 43
+    shown = feed_address(token, public_url=None, browser_url="https://plans.example.org/calendar")
+    assert shown == f"https://plans.example.org/feed/{token}.ics"
+    behind_proxy = feed_address(
+        token, public_url="https://network.example/", browser_url="http://10.0.0.5:8501/calendar"
+    )
+    assert behind_proxy == f"https://network.example/feed/{token}.ics"
+    assert feed_address(token, public_url=None, browser_url=None).startswith(
+        "http://localhost:8501/"
+    )

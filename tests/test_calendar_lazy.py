@@ -15,7 +15,6 @@ from ui.calendar_detail import expander_key
 
 @pytest.fixture
 def calendar_env(app_env, monkeypatch):
-    monkeypatch.setenv("ACTIONPLAN_FEED_PORT", "off")
     return app_env
 
 

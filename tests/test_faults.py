@@ -48,7 +48,6 @@ def _env(monkeypatch, db: Path, tmp_path: Path) -> None:
     monkeypatch.setenv("ACTIONPLAN_DB", str(db))
     monkeypatch.setenv("ACTIONPLAN_COOKIE_KEY", "fault-test-key-" + "f" * 32)
     monkeypatch.setenv("ACTIONPLAN_DEMO", "1")
-    monkeypatch.setenv("ACTIONPLAN_FEED_PORT", "off")
     monkeypatch.setenv("ACTIONPLAN_SECRETS", str(tmp_path / "no-secrets.toml"))
 
 

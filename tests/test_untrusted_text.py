@@ -43,7 +43,6 @@ def hostile_env(hostile_db, tmp_path, monkeypatch):
     monkeypatch.setenv("ACTIONPLAN_DB", str(db))
     monkeypatch.setenv("ACTIONPLAN_COOKIE_KEY", "hostile-test-key-" + "k" * 32)
     monkeypatch.setenv("ACTIONPLAN_DEMO", "1")
-    monkeypatch.setenv("ACTIONPLAN_FEED_PORT", "off")
     monkeypatch.setenv("ACTIONPLAN_SECRETS", str(tmp_path / "no-secrets.toml"))
     return db
 

@@ -12,7 +12,7 @@ from core import events, feeds, ics, recurrence, timezones
 from core.permissions import PermissionDenied, User
 from ui.calendar_common import NETWORK, select_event
 from ui.context import after_write, connection, settings
-from ui.feeds import ensure_feed_server
+from ui.feeds import feed_address, feeds_served
 from ui.safe import md_text
 
 REPEATS = {
@@ -339,19 +339,23 @@ def render_import(user: User) -> None:
 
 
 def render_feeds(user: User) -> None:
-    state = ensure_feed_server()
-    base = settings().feed_base_url.rstrip("/")
     st.caption(
         "A private address your Outlook or Google Calendar can subscribe to. It shows the whole "
         f"calendar as you may see it and refreshes about every "
         f"{int(ics.FEED_REFRESH.total_seconds() // 60)} minutes. Anyone with the address can "
-        f"read it: revoke it if it leaks. Feed server: {state}."
+        "read it: revoke it if it leaks."
     )
+    if not feeds_served():
+        st.warning(
+            "This dashboard was started without its feed route (`streamlit run app.py`), so feed "
+            "addresses would not answer. Start it with `make run` (`streamlit run serve.py`)."
+        )
     con = connection()
     new = st.session_state.pop("calendar_new_feed", None)
     if new:
         st.success("Copy this address now; it is shown only once.")
-        st.code(f"{base}{feeds.feed_path(new)}", language=None)
+        address = feed_address(new, public_url=settings().public_url, browser_url=st.context.url)
+        st.code(address, language=None)
     if st.button("Create a feed address", key="calendar_feed_create"):
         try:
             st.session_state["calendar_new_feed"] = feeds.create_feed(con, actor=user)

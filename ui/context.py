@@ -8,7 +8,7 @@ import duckdb
 import streamlit as st
 
 from core.config import Settings, load_settings
-from core.db import check_file_present, open_database
+from core.db import check_file_present, release_shared, shared_database
 from core.permissions import ROLE_LABELS, User, can_view_page
 
 USER_KEY = "actionplan_user"
@@ -26,14 +26,9 @@ def settings() -> Settings:
         "ACTIONPLAN_SECRETS",
         "ACTIONPLAN_COOKIE_KEY",
         "ACTIONPLAN_DEMO",
-        "ACTIONPLAN_FEED_URL",
+        "ACTIONPLAN_PUBLIC_URL",
     )
     return _settings(tuple(os.environ.get(k) for k in keys))
-
-
-@st.cache_resource(show_spinner=False)
-def _connection(db_path: str) -> duckdb.DuckDBPyConnection:
-    return open_database(db_path)
 
 
 def connection() -> duckdb.DuckDBPyConnection:
@@ -43,7 +38,7 @@ def connection() -> duckdb.DuckDBPyConnection:
     would go to a file nobody can see any more.
     """
     path = settings().db_path
-    con = _connection(str(path))
+    con = shared_database(path)
     check_file_present(path)
     return con
 
@@ -53,7 +48,7 @@ def drop_connection() -> None:
 
     Not after a missing file: reopening would create a new, empty database in its place.
     """
-    _connection.clear()
+    release_shared(settings().db_path, close=False)
 
 
 def db_key() -> str:
@@ -64,9 +59,8 @@ def db_key() -> str:
 def close_connection() -> None:
     """Close the shared connection (before a restore replaces the file)."""
     try:
-        _connection(str(settings().db_path)).close()
+        release_shared(settings().db_path)
     finally:
-        _connection.clear()
         st.cache_data.clear()
 
 

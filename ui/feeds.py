@@ -1,107 +1,88 @@
-"""Serve private calendar feeds over HTTP from inside the Streamlit process.
+"""Serve private calendar feeds on the dashboard's own host and port (an `st.App` route).
 
-DuckDB lets one process hold the database file, so the feed cannot be a separate server: a
-small standard-library HTTP server runs in a daemon thread of the dashboard's process, started
-once (st.cache_resource), on ACTIONPLAN_FEED_PORT (default 8502; "off" disables it). It uses the
-dashboard's shared connection with a cursor per request and answers only GET /feed/<token>.ics.
+`serve.py` mounts `ROUTES` beside the pages: `GET /feed/<token>.ics` answers from the same
+shared connection the pages use (`core.db.shared_database`), looked up on every request, so a
+restore from the Admin page never leaves the feed holding a closed database.
 """
 
 from __future__ import annotations
 
 import logging
 import os
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from functools import lru_cache
+from urllib.parse import urlsplit
 
 import duckdb
-import streamlit as st
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import Route
 
-from core.feeds import feed_calendar
+from core.config import Settings, load_settings
+from core.db import DatabaseError, shared_database
+from core.feeds import feed_calendar, feed_path
 from core.ics import FEED_REFRESH
 
 log = logging.getLogger(__name__)
-DEFAULT_PORT = 8502
+FALLBACK_URL = "http://localhost:8501"
 
 
-def feed_port() -> int | None:
-    """Return the configured feed port, or None when feeds are switched off."""
-    value = os.environ.get("ACTIONPLAN_FEED_PORT", str(DEFAULT_PORT)).strip().lower()
-    if value in ("off", "0", "", "no", "false"):
-        return None
-    if not value.isdigit():
-        log.warning("ACTIONPLAN_FEED_PORT=%r is not a port number: feeds are off", value)
-        return None
-    return int(value)
+@lru_cache(maxsize=4)
+def _settings(env_key: tuple) -> Settings:
+    return load_settings()
 
 
-def make_server(
-    con: duckdb.DuckDBPyConnection, *, port: int, demo_mode: bool, host: str = "0.0.0.0"
-) -> ThreadingHTTPServer:
-    """Return an HTTP server answering feed requests from the database (not yet started)."""
-
-    class FeedHandler(BaseHTTPRequestHandler):
-        server_version = "ActionPlanFeed/1"
-
-        def _answer(self, with_body: bool) -> None:
-            path = self.path.split("?", 1)[0]
-            body = None
-            if path.startswith("/feed/") and path.endswith(".ics"):
-                token = path[len("/feed/") : -len(".ics")]
-                try:
-                    body = feed_calendar(con, token, demo_mode=demo_mode)
-                except duckdb.Error:
-                    log.exception("feed query failed")
-                    self.send_error(503, "The calendar is busy; try again shortly.")
-                    return
-            if body is None:
-                # Same answer for unknown, revoked and malformed tokens: nothing to probe.
-                self.send_error(404, "No such calendar feed.")
-                return
-            self.send_response(200)
-            self.send_header("Content-Type", "text/calendar; charset=utf-8")
-            self.send_header("Content-Length", str(len(body)))
-            self.send_header(
-                "Cache-Control", f"private, max-age={int(FEED_REFRESH.total_seconds())}"
-            )
-            self.send_header("Referrer-Policy", "no-referrer")
-            self.end_headers()
-            if with_body:
-                self.wfile.write(body)
-
-        def do_GET(self) -> None:  # noqa: N802 (the standard library's name)
-            self._answer(with_body=True)
-
-        def do_HEAD(self) -> None:  # noqa: N802
-            self._answer(with_body=False)
-
-        def log_message(self, format: str, *args) -> None:  # noqa: A002
-            # Never write request paths to the log: they hold the secret tokens.
-            return
-
-    server = ThreadingHTTPServer((host, port), FeedHandler)
-    server.daemon_threads = True
-    return server
+def _current_settings() -> Settings:
+    keys = ("ACTIONPLAN_DB", "ACTIONPLAN_SECRETS", "ACTIONPLAN_COOKIE_KEY", "ACTIONPLAN_DEMO")
+    return _settings(tuple(os.environ.get(k) for k in keys))
 
 
-@st.cache_resource(show_spinner=False)
-def _start(db_path: str, port: int, demo_mode: bool) -> str:
-    from ui.context import connection
+def _calendar(token: str) -> bytes | None:
+    current = _current_settings()
+    con = shared_database(current.db_path)
+    return feed_calendar(con, token, demo_mode=current.demo_mode)
 
+
+async def feed_endpoint(request: Request) -> Response:
+    """Answer one feed request: the calendar as its owner may see it, or a plain 404."""
+    token = request.path_params["token"]
     try:
-        server = make_server(connection(), port=port, demo_mode=demo_mode)
-    except OSError as exc:
-        log.warning("calendar feed server not started on port %s: %s", port, exc)
-        return f"not running: port {port} is not available ({exc.strerror})"
-    threading.Thread(target=server.serve_forever, name="calendar-feeds", daemon=True).start()
-    return f"serving on port {port}"
+        body = await run_in_threadpool(_calendar, token)
+    except (duckdb.Error, DatabaseError):
+        log.exception("feed query failed")  # the token is not logged: it is the secret
+        return PlainTextResponse("The calendar is busy; try again shortly.", status_code=503)
+    if body is None:
+        # Same answer for unknown, revoked and malformed tokens: nothing to probe.
+        return PlainTextResponse("No such calendar feed.", status_code=404)
+    return Response(
+        body if request.method == "GET" else b"",
+        media_type="text/calendar; charset=utf-8",
+        headers={
+            "Cache-Control": f"private, max-age={int(FEED_REFRESH.total_seconds())}",
+            "Referrer-Policy": "no-referrer",
+            "Content-Length": str(len(body)),
+        },
+    )
 
 
-def ensure_feed_server() -> str:
-    """Start the feed server once per process; return its state in words."""
-    from ui.context import settings
+ROUTES = [Route("/feed/{token}.ics", feed_endpoint, methods=["GET", "HEAD"])]
+_served = {"routes": False}
 
-    port = feed_port()
-    if port is None:
-        return "switched off (ACTIONPLAN_FEED_PORT=off)"
-    current = settings()
-    return _start(str(current.db_path), port, current.demo_mode)
+
+def mark_served() -> None:
+    """Called by serve.py: this process answers feed addresses on the dashboard's port."""
+    _served["routes"] = True
+
+
+def feeds_served() -> bool:
+    """True when the feed route is mounted (started through serve.py, as `make run` does)."""
+    return _served["routes"]
+
+
+def feed_address(token: str, *, public_url: str | None, browser_url: str | None) -> str:
+    """The address a user subscribes to: the configured public URL, else the one in their browser."""
+    base = public_url
+    if not base and browser_url:
+        parts = urlsplit(browser_url)
+        base = f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else None
+    return f"{(base or FALLBACK_URL).rstrip('/')}{feed_path(token)}"

@@ -40,7 +40,7 @@ class Server:
     """A streamlit server on a private database, stopped by `stop()`."""
 
     def __init__(
-        self, db_path: Path, *, env: dict[str, str] | None = None, script: str = "app.py"
+        self, db_path: Path, *, env: dict[str, str] | None = None, script: str = "serve.py"
     ) -> None:
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
@@ -49,7 +49,6 @@ class Server:
             "ACTIONPLAN_DB": str(db_path),
             "ACTIONPLAN_COOKIE_KEY": secrets.token_urlsafe(40),
             "ACTIONPLAN_DEMO": "1",
-            "ACTIONPLAN_FEED_PORT": str(free_port()),  # each server its own feed port
             "ACTIONPLAN_SECRETS": str(db_path.parent / "no-secrets.toml"),
             **(env or {}),
         }
