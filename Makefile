@@ -6,13 +6,13 @@ STAMP := $(VENV)/.installed-stamp
 PORT ?= 8501
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test lint format venv db secrets chromium bench screenshots clean
+.PHONY: run test lint format venv db secrets chromium postgres bench screenshots clean
 
 run: db ## Set everything up and serve the dashboard on http://localhost:$(PORT)
 	$(VENV)/bin/streamlit run serve.py --server.port $(PORT) --server.headless true \
 		--browser.gatherUsageStats false
 
-test: venv chromium ## Set everything up and run the whole suite (lint, unit, AppTest, browser)
+test: venv chromium postgres ## Set everything up and run the whole suite (lint, unit, AppTest, browser, both engines)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	cd tests/js && npm ci --no-audit --no-fund --loglevel=error  # ical.js for the .ics cross-check
@@ -36,6 +36,11 @@ chromium: ## Install Debian's chromium for the browser tests when missing
 	@command -v chromium >/dev/null 2>&1 || { \
 		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
 		else sudo -n apt-get update -qq && sudo -n DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; fi; }
+
+postgres: ## Install Debian's PostgreSQL server for the tests when missing (the tests start their own)
+	@ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || { \
+		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-15; \
+		else sudo -n apt-get update -qq && sudo -n DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-15; fi; }
 
 lint: venv
 	$(VENV)/bin/ruff check .

@@ -6,10 +6,16 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-import duckdb
 import pandas as pd
 
 from core.permissions import User
+from core.store import Db
+from core.store.audit import (
+    AuditEntryIn,
+    insert_audit_entry,
+    list_audit_entries,
+    list_audit_facets,
+)
 
 
 def _to_json(value: Any) -> str | None:
@@ -26,7 +32,7 @@ def utcnow() -> datetime:
 
 
 def record(
-    cur: duckdb.DuckDBPyConnection,
+    cur,
     *,
     actor: User,
     action: str,
@@ -36,23 +42,22 @@ def record(
     after: Any = None,
 ) -> None:
     """Append one entry to the audit log, inside the caller's transaction."""
-    cur.execute(
-        "INSERT INTO audit_log (at_utc, username, action, entity, entity_id, before_json, after_json)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?)",
-        [
-            utcnow(),
-            actor.username,
-            action,
-            entity,
-            None if entity_id is None else str(entity_id),
-            _to_json(before),
-            _to_json(after),
-        ],
+    insert_audit_entry(
+        cur,
+        AuditEntryIn(
+            at_utc=utcnow(),
+            username=actor.username,
+            action=action,
+            entity=entity,
+            entity_id=None if entity_id is None else str(entity_id),
+            before_json=_to_json(before),
+            after_json=_to_json(after),
+        ),
     )
 
 
 def list_audit(
-    con: duckdb.DuckDBPyConnection,
+    con: Db,
     *,
     actor: User,
     limit: int = 500,
@@ -63,25 +68,9 @@ def list_audit(
     from core.permissions import require
 
     require(actor, "audit.view")
-    return (
-        con.cursor()
-        .execute(
-            "SELECT at_utc, username, action, entity, entity_id, before_json, after_json"
-            " FROM audit_log WHERE (? IS NULL OR entity = ?) AND (? IS NULL OR username = ?)"
-            " ORDER BY audit_id DESC LIMIT ?",
-            [entity, entity, username, username, limit],
-        )
-        .df()
-    )
+    return list_audit_entries(con, limit=limit, entity=entity, username=username)
 
 
-def audit_facets(con: duckdb.DuckDBPyConnection) -> tuple[list[str], list[str]]:
+def audit_facets(con: Db) -> tuple[list[str], list[str]]:
     """Return the entity kinds and usernames present in the audit log (for filters)."""
-    cur = con.cursor()
-    entities = [
-        r[0] for r in cur.execute("SELECT DISTINCT entity FROM audit_log ORDER BY 1").fetchall()
-    ]
-    users = [
-        r[0] for r in cur.execute("SELECT DISTINCT username FROM audit_log ORDER BY 1").fetchall()
-    ]
-    return entities, users
+    return list_audit_facets(con)

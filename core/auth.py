@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import threading
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import bcrypt
-import duckdb
 import jwt
 from pydantic import BaseModel, EmailStr, Field, field_validator, model_validator
 
 from core import audit
-from core.db import transaction
 from core.permissions import ROLES, User, require
+from core.store import Db
+from core.store import users as store
+from core.store.users import ThrottleCounter as _Counter
 
 MAX_PASSWORD_BYTES = 72  # bcrypt refuses longer passwords; say so rather than fail silently.
 MIN_PASSWORD_LENGTH = 10
@@ -70,28 +71,21 @@ def hash_password(password: str, *, rounds: int = 12) -> str:
     return bcrypt.hashpw(password.encode("utf-8"), bcrypt.gensalt(rounds=rounds)).decode()
 
 
-def _insert_user(
-    cur: duckdb.DuckDBPyConnection, user_in: UserIn, password_hash: str, *, is_demo: bool
-) -> None:
-    cur.execute(
-        "INSERT INTO users (username, name, email, password_hash, role, agency_id, workstream_id,"
-        " active, is_demo, created_at_utc) VALUES (?, ?, ?, ?, ?, ?, ?, TRUE, ?, ?)",
-        [
-            user_in.username,
-            user_in.name,
-            str(user_in.email),
-            password_hash,
-            user_in.role,
-            user_in.agency_id,
-            user_in.workstream_id,
-            is_demo,
-            audit.utcnow(),
-        ],
+def _insert_user(conn, user_in: UserIn, password_hash: str, *, is_demo: bool) -> None:
+    store.insert_user(
+        conn,
+        store.UserRecordIn(
+            **user_in.model_dump(exclude={"email"}),
+            email=str(user_in.email),
+            password_hash=password_hash,
+            is_demo=is_demo,
+            created_at_utc=audit.utcnow(),
+        ),
     )
 
 
 def create_user(
-    con: duckdb.DuckDBPyConnection,
+    con: Db,
     *,
     actor: User,
     user_in: UserIn,
@@ -102,15 +96,13 @@ def create_user(
     """Create a user account with a hashed password."""
     require(actor, "user.manage")
     password_hash = hash_password(password, rounds=rounds)
-    with transaction(con) as cur:
-        exists = cur.execute(
-            "SELECT 1 FROM users WHERE username = ?", [user_in.username]
-        ).fetchone()
-        if exists:
+
+    def _create(conn) -> None:
+        if store.user_exists(conn, username=user_in.username):
             raise ValueError(f"The username {user_in.username!r} is already taken.")
-        _insert_user(cur, user_in, password_hash, is_demo=is_demo)
+        _insert_user(conn, user_in, password_hash, is_demo=is_demo)
         audit.record(
-            cur,
+            conn,
             actor=actor,
             action="create",
             entity="user",
@@ -118,73 +110,57 @@ def create_user(
             after=user_in,
         )
 
+    con.write(_create)
 
-def set_user_active(
-    con: duckdb.DuckDBPyConnection, *, actor: User, username: str, active: bool
-) -> None:
+
+def set_user_active(con: Db, *, actor: User, username: str, active: bool) -> None:
     """Enable or disable an account; disabling also ends its sessions."""
     require(actor, "user.manage")
-    with transaction(con) as cur:
-        row = cur.execute("SELECT active FROM users WHERE username = ?", [username]).fetchone()
-        if row is None:
+
+    def _set(conn) -> None:
+        before = store.get_user_active(conn, username=username)
+        if before is None:
             raise ValueError(f"No user {username!r}.")
-        cur.execute("UPDATE users SET active = ? WHERE username = ?", [active, username])
+        store.update_user_active(conn, username=username, active=active)
         if not active:
-            _invalidate_sessions(cur, username)
+            _invalidate_sessions(conn, username)
         audit.record(
-            cur,
+            conn,
             actor=actor,
             action="update",
             entity="user",
             entity_id=username,
-            before={"active": row[0]},
+            before={"active": before},
             after={"active": active},
         )
 
+    con.write(_set)
 
-def set_password(
-    con: duckdb.DuckDBPyConnection, *, actor: User, username: str, password: str, rounds: int = 12
-) -> None:
+
+def set_password(con: Db, *, actor: User, username: str, password: str, rounds: int = 12) -> None:
     """Give an account a new password; its open sessions end."""
     require(actor, "user.manage")
     password_hash = hash_password(password, rounds=rounds)
-    with transaction(con) as cur:
-        if cur.execute("SELECT 1 FROM users WHERE username = ?", [username]).fetchone() is None:
+
+    def _set(conn) -> None:
+        if not store.user_exists(conn, username=username):
             raise ValueError(f"No user {username!r}.")
-        cur.execute(
-            "UPDATE users SET password_hash = ? WHERE username = ?", [password_hash, username]
-        )
-        _invalidate_sessions(cur, username)
-        audit.record(cur, actor=actor, action="set_password", entity="user", entity_id=username)
+        store.update_password_hash(conn, username=username, password_hash=password_hash)
+        _invalidate_sessions(conn, username)
+        audit.record(conn, actor=actor, action="set_password", entity="user", entity_id=username)
+
+    con.write(_set)
 
 
-def list_users(con: duckdb.DuckDBPyConnection):
+def list_users(con: Db):
     """Return every account without password hashes."""
-    return (
-        con.cursor()
-        .execute(
-            "SELECT username, name, email, role, agency_id, workstream_id, active, is_demo"
-            " FROM users ORDER BY username"
-        )
-        .df()
-    )
+    return store.list_users(con)
 
 
-def get_user(con: duckdb.DuckDBPyConnection, username: str, *, demo_mode: bool) -> User | None:
+def get_user(con: Db, username: str, *, demo_mode: bool) -> User | None:
     """Return the active user, or None (demo accounts only exist in demo mode)."""
-    row = (
-        con.cursor()
-        .execute(
-            "SELECT username, name, email, role, agency_id, workstream_id FROM users"
-            " WHERE username = ? AND active AND (NOT is_demo OR ?)",
-            [username, demo_mode],
-        )
-        .fetchone()
-    )
-    if row is None:
-        return None
-    keys = ("username", "name", "email", "role", "agency_id", "workstream_id")
-    return User(**dict(zip(keys, row, strict=True)))
+    row = store.get_user(con, username=username, demo_mode=demo_mode)
+    return None if row is None else User(**row.model_dump())
 
 
 # Throttling, after OWASP ASVS 4.0 (2.2.1: soft lockout, rate limits and growing delays that
@@ -199,57 +175,6 @@ FOREVER = datetime(9999, 12, 31)
 _RESERVE = (
     threading.Lock()
 )  # one reservation at a time in this process; the rows serialise the rest
-
-
-class _Counter(BaseModel):
-    scope: str
-    key: str
-    failures: int = 0
-    window_start_utc: datetime | None = None
-    locked_until_utc: datetime | None = None
-    lock_count: int = 0
-    last_failure_utc: datetime | None = None
-    stored: bool = False
-
-
-def _read_counters(cur, keys: list[tuple[str, str]]) -> dict[tuple[str, str], _Counter]:
-    """Read the three counters of an attempt (pair, client, account)."""
-    rows = cur.execute(
-        "SELECT scope, throttle_key, failures, window_start_utc, locked_until_utc, lock_count,"
-        " last_failure_utc FROM login_throttle WHERE (scope = ? AND throttle_key = ?)"
-        " OR (scope = ? AND throttle_key = ?) OR (scope = ? AND throttle_key = ?)",
-        [part for key in keys for part in key],
-    ).fetchall()
-    found = {
-        (r[0], r[1]): _Counter(
-            scope=r[0],
-            key=r[1],
-            failures=r[2],
-            window_start_utc=r[3],
-            locked_until_utc=r[4],
-            lock_count=r[5],
-            last_failure_utc=r[6],
-            stored=True,
-        )
-        for r in rows
-    }
-    return {k: found.get(k) or _Counter(scope=k[0], key=k[1]) for k in keys}
-
-
-def _write_counter(cur, c: _Counter) -> None:
-    values = [c.failures, c.window_start_utc, c.locked_until_utc, c.lock_count, c.last_failure_utc]
-    if c.stored:
-        cur.execute(
-            "UPDATE login_throttle SET failures = ?, window_start_utc = ?, locked_until_utc = ?,"
-            " lock_count = ?, last_failure_utc = ? WHERE scope = ? AND throttle_key = ?",
-            [*values, c.scope, c.key],
-        )
-    else:
-        cur.execute(
-            "INSERT INTO login_throttle (failures, window_start_utc, locked_until_utc, lock_count,"
-            " last_failure_utc, scope, throttle_key) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [*values, c.scope, c.key],
-        )
 
 
 def _count_failure(c: _Counter, *, now: datetime, limit: int, window: timedelta) -> None:
@@ -287,8 +212,9 @@ def _reserve(
     Returns when the lock ends if the attempt may not be checked. Counting first is what makes
     parallel tries safe: the sixth of 30 simultaneous attempts already sees the lock.
     """
-    with _RESERVE, transaction(con) as cur:
-        counters = _read_counters(cur, _keys(username, client))
+
+    def _count(cur) -> datetime | None:
+        counters = store.read_counters(cur, _keys(username, client))
         pair, per_client, account = counters.values()
         locks = [c.locked_until_utc for c in counters.values() if c.locked_until_utc]
         until = max((u for u in locks if u > now), default=None)
@@ -302,40 +228,41 @@ def _reserve(
         if account.failures >= ACCOUNT_CEILING:
             account.locked_until_utc = FOREVER
         for counter in counters.values():
-            _write_counter(cur, counter)
-    return None
+            store.save_counter(cur, counter)
+        return None
+
+    with _RESERVE:
+        return con.write(_count)
 
 
 def _settle(con, username: str, client: str, *, now: datetime, ok: bool) -> datetime | None:
     """Record how a checked attempt ended; a success clears its counters. Returns a lock it hit."""
-    with _RESERVE, transaction(con) as cur:
-        counters = _read_counters(cur, _keys(username, client))
+
+    def _record(cur) -> datetime | None:
+        counters = store.read_counters(cur, _keys(username, client))
         pair, per_client, account = counters.values()
         _record_attempt(cur, username, client, now, "ok" if ok else "wrong")
         if not ok:
             locks = [c.locked_until_utc for c in counters.values() if c.locked_until_utc]
             return max((u for u in locks if u > now), default=None)
-        cur.execute(
-            "DELETE FROM login_throttle WHERE (scope = 'pair' AND throttle_key = ?)"
-            " OR (scope = 'account' AND throttle_key = ?)",
-            [pair.key, account.key],
-        )
+        store.delete_counters(cur, pair_key=pair.key, account_key=account.key)
         if per_client.stored and per_client.failures > 0:
             per_client.failures -= 1  # the provisional failure was not one
-            _write_counter(cur, per_client)
-    return None
+            store.save_counter(cur, per_client)
+        return None
+
+    with _RESERVE:
+        return con.write(_record)
 
 
 def _record_attempt(cur, username: str, client: str, now: datetime, outcome: str) -> None:
-    cur.execute(
-        "INSERT INTO login_attempts (username, at_utc, success, client, outcome)"
-        " VALUES (?, ?, ?, ?, ?)",
-        [username[:80], now, outcome == "ok", client[:80], outcome],
+    store.insert_login_attempt(
+        cur, username=username[:80], at_utc=now, client=client[:80], outcome=outcome
     )
 
 
 def authenticate(
-    con: duckdb.DuckDBPyConnection,
+    con: Db,
     username: str,
     password: str,
     *,
@@ -356,22 +283,15 @@ def authenticate(
     until = _reserve(con, username, client, now=now, attempts=attempts, window=window)
     if until is not None:
         return LoginResult(message=_lock_message(until), locked_until_utc=until)
-    row = (
-        con.cursor()
-        .execute(
-            "SELECT password_hash FROM users WHERE username = ? AND active AND (NOT is_demo OR ?)",
-            [username, demo_mode],
-        )
-        .fetchone()
-    )
+    stored_hash = store.get_password_hash(con, username=username, demo_mode=demo_mode)
     encoded = password.encode("utf-8")
     if len(encoded) > MAX_PASSWORD_BYTES:
         # Refused before hashing it (bcrypt 5 raises on it); a dummy check keeps the timing.
         bcrypt.checkpw(b"overlong", _DUMMY_HASH.encode())
         ok = False
     else:
-        stored = row[0] if row else _DUMMY_HASH
-        ok = bcrypt.checkpw(encoded, stored.encode()) and row is not None
+        stored = stored_hash or _DUMMY_HASH
+        ok = bcrypt.checkpw(encoded, stored.encode()) and stored_hash is not None
     until = _settle(con, username, client, now=now, ok=ok)
     if not ok:
         if until is not None:
@@ -380,19 +300,10 @@ def authenticate(
     return LoginResult(user=get_user(con, username, demo_mode=demo_mode))
 
 
-def list_lockouts(con: duckdb.DuckDBPyConnection, *, actor: User, now: datetime):
+def list_lockouts(con: Db, *, actor: User, now: datetime):
     """Return the accounts locked now, or with failures counted, for the Admin page."""
     require(actor, "user.manage")
-    frame = (
-        con.cursor()
-        .execute(
-            "SELECT scope, throttle_key, failures, locked_until_utc, last_failure_utc"
-            " FROM login_throttle WHERE scope IN ('pair', 'account')"
-            " AND (failures > 0 OR locked_until_utc > ?) ORDER BY last_failure_utc DESC",
-            [now],
-        )
-        .df()
-    )
+    frame = store.list_counters(con, now=now)
     parts = frame["throttle_key"].str.split("\n", n=1, expand=True).reindex(columns=[0, 1])
     return (
         frame.assign(
@@ -405,17 +316,12 @@ def list_lockouts(con: duckdb.DuckDBPyConnection, *, actor: User, now: datetime)
     )
 
 
-def unlock_account(con: duckdb.DuckDBPyConnection, *, actor: User, username: str) -> int:
+def unlock_account(con: Db, *, actor: User, username: str) -> int:
     """Lift every lock and failure count of an account; return how many counters were cleared."""
     require(actor, "user.manage")
-    with _RESERVE, transaction(con) as cur:
-        cleared = len(
-            cur.execute(
-                "DELETE FROM login_throttle WHERE (scope = 'pair' AND starts_with(throttle_key, ?))"
-                " OR (scope = 'account' AND throttle_key = ?) RETURNING scope",
-                [username + "\n", username],
-            ).fetchall()
-        )
+
+    def _unlock(cur) -> int:
+        cleared = store.delete_account_counters(cur, username=username)
         audit.record(
             cur,
             actor=actor,
@@ -424,25 +330,23 @@ def unlock_account(con: duckdb.DuckDBPyConnection, *, actor: User, username: str
             entity_id=username,
             after={"counters_cleared": cleared},
         )
-    return cleared
+        return cleared
+
+    with _RESERVE:
+        return con.write(_unlock)
 
 
-def _invalidate_sessions(cur: duckdb.DuckDBPyConnection, username: str) -> None:
-    cur.execute("DELETE FROM user_sessions WHERE username = ?", [username])
-    cur.execute(
-        "INSERT INTO user_sessions (username, valid_after_utc) VALUES (?, ?)",
-        [username, audit.utcnow()],
-    )
+def _invalidate_sessions(conn, username: str) -> None:
+    store.reset_sessions(conn, username=username, valid_after_utc=audit.utcnow())
 
 
-def logout(con: duckdb.DuckDBPyConnection, username: str) -> None:
+def logout(con: Db, username: str) -> None:
     """End every session of the user: cookies issued before now stop working."""
-    with transaction(con) as cur:
-        _invalidate_sessions(cur, username)
+    con.write(lambda conn: _invalidate_sessions(conn, username))
 
 
 def session_username(
-    con: duckdb.DuckDBPyConnection,
+    con: Db,
     token: str | None,
     *,
     cookie_key: str,
@@ -468,11 +372,7 @@ def session_username(
     return username if session_still_valid(con, username, issued_ts=issued_ts) else None
 
 
-def session_still_valid(con: duckdb.DuckDBPyConnection, username: str, *, issued_ts: float) -> bool:
+def session_still_valid(con: Db, username: str, *, issued_ts: float) -> bool:
     """Return False when the user logged out (or was disabled) after `issued_ts`."""
-    row = (
-        con.cursor()
-        .execute("SELECT epoch(valid_after_utc) FROM user_sessions WHERE username = ?", [username])
-        .fetchone()
-    )
-    return row is None or issued_ts > row[0]
+    after = store.get_sessions_valid_after(con, username=username)
+    return after is None or issued_ts > after.replace(tzinfo=UTC).timestamp()

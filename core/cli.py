@@ -21,19 +21,21 @@ from core.config import (
     load_settings,
     secrets_file,
 )
-from core.db import DatabaseError, DatabaseLocked, describe_fault, open_database
+from core.db import DatabaseError, DatabaseLocked, describe_fault
 from core.permissions import SYSTEM
+from core.store import display_target, open_store
 
 
-def _db_path(args: argparse.Namespace) -> Path:
+def _db_path(args: argparse.Namespace) -> Path | str:
+    """The database of every command: a DuckDB file path or a PostgreSQL URL."""
     return database_path(override=args.db)
 
 
 def cmd_init(args: argparse.Namespace) -> int:
     """Create or migrate the database."""
-    con = open_database(_db_path(args))
+    con = open_store(_db_path(args))
     con.close()
-    print(f"Database ready: {_db_path(args)}")
+    print(f"Database ready: {display_target(_db_path(args))}")
     return 0
 
 
@@ -47,7 +49,7 @@ def cmd_seed_demo(args: argparse.Namespace) -> int:
         if not demo_mode:
             print("Demo mode is off: demo data not loaded.")
             return 0
-    con = open_database(_db_path(args))
+    con = open_store(_db_path(args))
     try:
         if not demo.is_empty(con):
             if args.if_empty:
@@ -88,7 +90,7 @@ def cmd_add_user(args: argparse.Namespace) -> int:
         if getpass.getpass("Repeat password: ") != password:
             print("The passwords differ.", file=sys.stderr)
             return 2
-    con = open_database(_db_path(args))
+    con = open_store(_db_path(args))
     try:
         create_user(con, actor=SYSTEM, user_in=user_in, password=password)
     except ValueError as exc:
@@ -102,7 +104,7 @@ def cmd_add_user(args: argparse.Namespace) -> int:
 
 def cmd_backup(args: argparse.Namespace) -> int:
     """Copy the database into one backup file."""
-    con = open_database(_db_path(args))
+    con = open_store(_db_path(args))
     try:
         counts = backup_mod.backup(con, args.file, actor=SYSTEM)
     finally:
@@ -140,7 +142,7 @@ def cmd_import_ics(args: argparse.Namespace) -> int:
     except OSError as exc:
         print(f"Cannot read {args.file}: {exc.strerror}.", file=sys.stderr)
         return 2
-    con = open_database(_db_path(args))
+    con = open_store(_db_path(args))
     try:
         result = import_ics(con, actor=SYSTEM, data=data, default_tz=args.tz, source=args.file)
     except ImportRefused as exc:
@@ -158,7 +160,7 @@ def cmd_export_ics(args: argparse.Namespace) -> int:
     """Write the whole calendar as an .ics file (join details only with --with-join-details)."""
     from core.ics import export_ics
 
-    con = open_database(_db_path(args))
+    con = open_store(_db_path(args))
     try:
         data = export_ics(con, user=SYSTEM, include_join_details=args.with_join_details)
     finally:
@@ -168,12 +170,35 @@ def cmd_export_ics(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_copy_to(args: argparse.Namespace) -> int:
+    """Copy every row into another, empty database (DuckDB file or PostgreSQL URL), verified."""
+    from core.store.copy import copy_database
+
+    source = open_store(_db_path(args))
+    try:
+        target = open_store(args.target)
+        try:
+            report = copy_database(
+                source, target, progress=lambda table, n: print(f"  {table}: {n} rows")
+            )
+        finally:
+            target.close()
+    finally:
+        source.close()
+    print(
+        f"Copied {display_target(_db_path(args))} to {display_target(args.target)}: "
+        f"{report.summary()} (row counts and a checksum per table match)."
+    )
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser with every command."""
     parser = argparse.ArgumentParser(prog="python -m core", description=__doc__)
     parser.add_argument(
         "--db",
-        help=f"database file (default: $ACTIONPLAN_DB, db_path in the secrets file, or {DEFAULT_DB})",
+        help="database: a DuckDB file or a postgresql://user:password@host:port/dbname URL "
+        f"(default: $ACTIONPLAN_DB, db_path in the secrets file, or {DEFAULT_DB})",
     )
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("init", help=cmd_init.__doc__).set_defaults(run=cmd_init)
@@ -214,6 +239,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="include meeting links and passwords (only for files kept among staff)",
     )
     p.set_defaults(run=cmd_export_ics)
+    p = sub.add_parser("copy-to", help=cmd_copy_to.__doc__)
+    p.add_argument("target", help="an empty database: a DuckDB file or a postgresql:// URL")
+    p.set_defaults(run=cmd_copy_to)
     p = sub.add_parser("gen-secrets", help=cmd_gen_secrets.__doc__)
     p.add_argument(
         "--path", default=None, help="default: $ACTIONPLAN_SECRETS or instance/secrets.toml"

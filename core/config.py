@@ -27,7 +27,7 @@ class ConfigError(RuntimeError):
 class Settings(BaseModel):
     """Typed settings of one installation."""
 
-    db_path: Path = DEFAULT_DB
+    db_path: Path | str = DEFAULT_DB  # a DuckDB file, or a postgresql:// URL (a str)
     secrets_path: Path = DEFAULT_SECRETS
     cookie_key: str = Field(repr=False)
     cookie_name: str = "actionplan_session"
@@ -88,12 +88,16 @@ def secrets_file(env: dict[str, str] | None = None) -> Path:
     return Path(env.get("ACTIONPLAN_SECRETS", DEFAULT_SECRETS))
 
 
-def database_path(env: dict[str, str] | None = None, *, override: str | None = None) -> Path:
+def database_path(env: dict[str, str] | None = None, *, override: str | None = None) -> Path | str:
     """The database every entry point uses: --db, $ACTIONPLAN_DB, `db_path` in the secrets file,
-    or instance/actionplan.duckdb, in that order (the dashboard and the command line agree)."""
+    or instance/actionplan.duckdb, in that order (the dashboard and the command line agree).
+    A DuckDB file comes back as a Path, a PostgreSQL URL as the string."""
     env = os.environ if env is None else env
     file_values = _read_secrets(secrets_file(env))
-    return Path(override or env.get("ACTIONPLAN_DB") or file_values.get("db_path") or DEFAULT_DB)
+    value = str(override or env.get("ACTIONPLAN_DB") or file_values.get("db_path") or DEFAULT_DB)
+    if value.startswith(("postgresql://", "postgres://", "postgresql+psycopg://")):
+        return value  # a URL stays as typed: a Path would fold its "//"
+    return Path(value)
 
 
 def load_settings(env: dict[str, str] | None = None, *, db_path: str | None = None) -> Settings:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import errno
 import re
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
+import psycopg
+import sqlalchemy as sa
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 _MIGRATION_NAME = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
@@ -122,7 +123,9 @@ _FAULTS = (
 
 def describe_fault(exc: BaseException) -> str | None:
     """Say in plain words what a storage fault means and what to do, or None if it is not one."""
-    if not isinstance(exc, duckdb.Error | OSError):
+    if isinstance(exc, sa.exc.DBAPIError) and exc.orig is not None:
+        exc = exc.orig  # the driver's own error, under SQLAlchemy's wrapper
+    if not isinstance(exc, duckdb.Error | OSError | psycopg.Error):
         return None
     text, code = str(exc).lower(), getattr(exc, "errno", None)
     for needles, codes, message in _FAULTS:
@@ -141,40 +144,14 @@ def check_file_present(path: str | Path) -> None:
         raise DatabaseMissing(f"The database file {path} {_MISSING}")
 
 
-def open_database(path: str | Path) -> duckdb.DuckDBPyConnection:
-    """Open the database and bring its schema up to date (never drops data)."""
-    con = connect(path)
-    migrate(con)
-    return con
+def open_database(target: str | Path):
+    """Open the database (DuckDB file or PostgreSQL URL) and bring its schema up to date.
 
-
-_SHARED: dict[str, duckdb.DuckDBPyConnection] = {}
-_SHARED_LOCK = threading.Lock()
-
-
-def shared_database(path: str | Path) -> duckdb.DuckDBPyConnection:
-    """Return this process's one connection to the database, opening it on first use.
-
-    The dashboard's pages and its calendar-feed route share it (take a cursor per query);
-    after `release_shared` the next caller opens the file again, so a restore breaks neither.
+    Returns a `core.store.Db`; never drops data.
     """
-    key = str(path)
-    with _SHARED_LOCK:
-        con = _SHARED.get(key)
-        if con is None:
-            con = _SHARED[key] = open_database(key)
-        return con
+    from core.store import open_store
 
-
-def release_shared(path: str | Path, *, close: bool = True) -> None:
-    """Forget (and close) the shared connection to a database; the next use reopens it."""
-    with _SHARED_LOCK:
-        con = _SHARED.pop(str(path), None)
-    if con is not None and close:
-        try:
-            con.close()
-        except duckdb.Error:
-            pass
+    return open_store(target)
 
 
 @contextmanager

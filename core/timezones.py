@@ -7,8 +7,10 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-import duckdb
 import pandas as pd
+
+from core.store import Db
+from core.store.events import list_invitee_capitals
 
 WORK_START = time(8, 0)
 WORK_END = time(18, 0)
@@ -133,19 +135,10 @@ def within_working_hours(local: datetime, local_end: datetime) -> bool:
 
 
 def capital_local_times(
-    con: duckdb.DuckDBPyConnection, *, event_id: int, starts_utc: datetime, ends_utc: datetime
+    con: Db, *, event_id: int, starts_utc: datetime, ends_utc: datetime
 ) -> pd.DataFrame:
     """Return each invited Champion's capital time for the event, flagging hours outside 08-18."""
-    rows = (
-        con.cursor()
-        .execute(
-            "SELECT c.name_en, ch.capital_tz FROM event_invitees i"
-            " JOIN countries c ON c.m49 = i.m49 JOIN champions ch ON ch.m49 = i.m49"
-            " WHERE i.event_id = ? ORDER BY c.name_en",
-            [event_id],
-        )
-        .fetchall()
-    )
+    rows = list_invitee_capitals(con, event_id=event_id)
     out = []
     for country, tz in rows:
         start = to_local(starts_utc, tz)

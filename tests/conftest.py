@@ -13,6 +13,7 @@ from core import auth
 from core.db import open_database
 from core.demo import DEMO_PASSWORDS, seed_demo
 from core.permissions import User
+from core.store import release_shared
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
@@ -40,6 +41,53 @@ def demo_template(tmp_path_factory) -> Path:
     return path
 
 
+@pytest.fixture(scope="session")
+def pg_server():
+    """One private PostgreSQL server for the test session (Debian's, started in a temp folder)."""
+    from tests.pg_server import PostgresServer
+
+    server = PostgresServer()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def pg_demo_template(pg_server, demo_template) -> str:
+    """The demo data on PostgreSQL, copied once from the DuckDB template (`copy-to`'s code)."""
+    from core.store.copy import copy_database
+
+    url = pg_server.create_database("demo_template")
+    source, target = open_database(demo_template), open_database(url)
+    try:
+        copy_database(source, target)
+    finally:
+        source.close()
+        target.close()  # a template database must have no open connection
+    return "demo_template"
+
+
+_PG_COUNTER = iter(range(1, 1_000_000))
+
+
+@pytest.fixture(params=["duckdb", "postgresql"])
+def store(request, tmp_path):
+    """The demo database on each engine in turn, as the `Db` the dashboard uses."""
+    if request.param == "duckdb":
+        path = tmp_path / "store.duckdb"
+        shutil.copyfile(request.getfixturevalue("demo_template"), path)
+        db = open_database(path)
+        yield db
+        db.close()
+        return
+    server = request.getfixturevalue("pg_server")
+    template = request.getfixturevalue("pg_demo_template")
+    name = f"test_{next(_PG_COUNTER)}"
+    db = open_database(server.create_database(name, template=template))
+    yield db
+    db.close()
+    server.drop_database(name)
+
+
 @pytest.fixture
 def db_path(demo_template, tmp_path) -> Path:
     """Return a private copy of the demo database for one test."""
@@ -63,7 +111,8 @@ def app_env(db_path, tmp_path, monkeypatch):
     monkeypatch.setenv("ACTIONPLAN_COOKIE_KEY", secrets.token_urlsafe(40))
     monkeypatch.setenv("ACTIONPLAN_DEMO", "1")
     monkeypatch.setenv("ACTIONPLAN_SECRETS", str(tmp_path / "no-secrets.toml"))
-    return db_path
+    yield db_path
+    release_shared(db_path)  # the app's process-wide connection to this test's file
 
 
 def demo_user(con, username: str) -> User:

@@ -13,6 +13,12 @@ from core.permissions import SYSTEM, PermissionDenied
 NOW = datetime(2026, 11, 26, 10, 0)
 
 
+@pytest.fixture
+def con(store):
+    """Logins, sessions and accounts behave the same on both engines."""
+    return store
+
+
 def _try(con, password, at, username="viewer"):
     return auth.authenticate(con, username, password, now=at, demo_mode=True)
 

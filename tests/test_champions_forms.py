@@ -41,9 +41,9 @@ def _open(username: str, *opened: str) -> AppTest:
 
 def _rows(db_path, sql: str, params: list | None = None) -> list[tuple]:
     # The app's cached connection holds the file; read it through a clean cache afterwards.
-    from ui.context import _connection
+    from core.store import release_shared
 
-    _connection.clear()
+    release_shared(db_path)
     con = open_database(db_path)
     try:
         return con.execute(sql, params or []).fetchall()

@@ -20,16 +20,18 @@ def _try(con, password, at=NOW, username="viewer", client="198.51.100.7"):
     return auth.authenticate(con, username, password, now=at, demo_mode=True, client=client)
 
 
+@pytest.fixture
+def con(store):
+    """Every lockout rule holds on both engines (DuckDB and PostgreSQL)."""
+    return store
+
+
 def _outcomes(con, username="viewer"):
-    rows = (
-        con.cursor()
-        .execute(
-            "SELECT outcome, count(*) FROM login_attempts WHERE username = ? GROUP BY outcome",
-            [username],
-        )
-        .fetchall()
+    rows = con.rows(
+        "SELECT outcome, count(*) FROM login_attempts WHERE username = :u GROUP BY outcome",
+        u=username,
     )
-    return dict(rows)
+    return {outcome: count for outcome, count in rows}
 
 
 def test_thirty_parallel_wrong_passwords_check_only_five_and_lock(con):
@@ -101,10 +103,8 @@ def test_guessing_spread_over_many_clients_stops_at_the_ceiling_until_an_admin_u
         auth.unlock_account(con, actor=secretariat, username="viewer")
     assert auth.unlock_account(con, actor=admin, username="viewer") > 0
     assert _try(con, RIGHT, NOW + timedelta(days=3), client="192.0.2.10").user is not None
-    entry = con.execute(
-        "SELECT username, entity_id FROM audit_log WHERE action = 'unlock'"
-    ).fetchall()
-    assert entry == [("admin", "viewer")]
+    entry = con.rows("SELECT username, entity_id FROM audit_log WHERE action = 'unlock'")
+    assert [tuple(r) for r in entry] == [("admin", "viewer")]
 
 
 def test_an_admin_unlock_lets_a_locked_client_in_at_once(con):

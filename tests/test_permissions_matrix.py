@@ -1121,6 +1121,7 @@ NOT_USER_WRITES = {
     "config.generate_secrets_file": "operator command line, writes a file, not the database",
     "config.load_settings": "reads settings",
     "db.migrate": "schema migrations at start-up",
+    "store.migrate_store": "schema migrations at start-up (both engines)",
     "demo.seed_demo": "demo seeding into an empty database (operator)",
     "demo_champions.seed_champions_demo": "demo seeding",
     "demo_meetings.seed_meetings_demo": "demo seeding",

@@ -7,13 +7,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 
-import duckdb
 import pandas as pd
 import streamlit as st
 from pydantic import ValidationError
 
 from core import champions
 from core.permissions import PermissionDenied, User, can
+from core.store import Db
 from ui.context import after_write
 from ui.safe import md_text
 
@@ -41,12 +41,12 @@ def _text(value) -> str:
     return "" if value is None or pd.isna(value) else str(value)
 
 
-def _champion_names(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+def _champion_names(con: Db) -> dict[str, str]:
     df = champions.list_countries(con, champions=True)
     return dict(zip(df["iso3"], df["country"], strict=True))
 
 
-def render_focal_point_forms(con: duckdb.DuckDBPyConnection, user: User) -> None:
+def render_focal_point_forms(con: Db, user: User) -> None:
     """Add, correct or remove a Champion's focal point (champion.edit only)."""
     if not can(user, "champion.edit"):
         return
@@ -57,7 +57,7 @@ def render_focal_point_forms(con: duckdb.DuckDBPyConnection, user: User) -> None
             _focal_point_form(con, user)
 
 
-def _focal_point_form(con: duckdb.DuckDBPyConnection, user: User) -> None:
+def _focal_point_form(con: Db, user: User) -> None:
     """Pick a focal point (or a new one), then save it or remove it."""
     names = _champion_names(con)
     focal = champions.list_focal_points(con, user=user).set_index("focal_id")
@@ -118,7 +118,7 @@ def _focal_point_form(con: duckdb.DuckDBPyConnection, user: User) -> None:
             )
 
 
-def render_cochair_forms(con: duckdb.DuckDBPyConnection, user: User) -> None:
+def render_cochair_forms(con: Db, user: User) -> None:
     """Record a co-chair term, or end an open one (champion.edit only)."""
     if not can(user, "champion.edit"):
         return
@@ -129,7 +129,7 @@ def render_cochair_forms(con: duckdb.DuckDBPyConnection, user: User) -> None:
             _cochair_forms(con, user)
 
 
-def _cochair_forms(con: duckdb.DuckDBPyConnection, user: User) -> None:
+def _cochair_forms(con: Db, user: User) -> None:
     """Record a co-chair term, then end one that is still open."""
     names = _champion_names(con)
     with st.form("champions_cochair_add_form"):

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import os
 
-import duckdb
 import streamlit as st
 
 from core.config import Settings, load_settings
-from core.db import check_file_present, release_shared, shared_database
 from core.permissions import ROLE_LABELS, User, can_view_page
+from core.store import Db, release_shared, shared_store
 
 USER_KEY = "actionplan_user"
 
@@ -31,15 +30,15 @@ def settings() -> Settings:
     return _settings(tuple(os.environ.get(k) for k in keys))
 
 
-def connection() -> duckdb.DuckDBPyConnection:
+def connection() -> Db:
     """Return the process-wide DuckDB connection (take a cursor per query).
 
     Refuses to go on when the file was moved or deleted under the open connection: writes
     would go to a file nobody can see any more.
     """
     path = settings().db_path
-    con = shared_database(path)
-    check_file_present(path)
+    con = shared_store(path)
+    con.check_present()
     return con
 
 

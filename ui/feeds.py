@@ -1,7 +1,7 @@
 """Serve private calendar feeds on the dashboard's own host and port (an `st.App` route).
 
 `serve.py` mounts `ROUTES` beside the pages: `GET /feed/<token>.ics` answers from the same
-shared connection the pages use (`core.db.shared_database`), looked up on every request, so a
+shared connection the pages use (`core.store.shared_store`), looked up on every request, so a
 restore from the Admin page never leaves the feed holding a closed database.
 """
 
@@ -12,16 +12,15 @@ import os
 from functools import lru_cache
 from urllib.parse import urlsplit
 
-import duckdb
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
 from core.config import Settings, load_settings
-from core.db import DatabaseError, shared_database
 from core.feeds import feed_calendar, feed_path
 from core.ics import FEED_REFRESH
+from core.store import DATABASE_ERRORS, shared_store
 
 log = logging.getLogger(__name__)
 FALLBACK_URL = "http://localhost:8501"
@@ -39,7 +38,7 @@ def _current_settings() -> Settings:
 
 def _calendar(token: str) -> bytes | None:
     current = _current_settings()
-    con = shared_database(current.db_path)
+    con = shared_store(current.db_path)
     return feed_calendar(con, token, demo_mode=current.demo_mode)
 
 
@@ -48,7 +47,7 @@ async def feed_endpoint(request: Request) -> Response:
     token = request.path_params["token"]
     try:
         body = await run_in_threadpool(_calendar, token)
-    except (duckdb.Error, DatabaseError):
+    except DATABASE_ERRORS:
         log.exception("feed query failed")  # the token is not logged: it is the secret
         return PlainTextResponse("The calendar is busy; try again shortly.", status_code=503)
     if body is None:

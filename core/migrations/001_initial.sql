@@ -13,8 +13,8 @@ CREATE TABLE countries (
     sub_region VARCHAR,
     intermediate_region VARCHAR,
     is_un_member BOOLEAN NOT NULL,
-    lat DOUBLE,
-    lon DOUBLE
+    lat DOUBLE PRECISION,
+    lon DOUBLE PRECISION
 );
 
 CREATE TABLE groupings (

@@ -1,0 +1,173 @@
+"""The store layer on both engines: schema, write conflicts and retries, copy-to between engines."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+
+import pytest
+import sqlalchemy as sa
+
+from core.db import open_database
+from core.store import WriteConflict, display_target
+from core.store.copy import CopyRefused, copy_database, table_order
+from tests.conftest import ROOT
+
+
+def _columns(db) -> dict[str, list[tuple[str, str]]]:
+    rows = db.rows(
+        "SELECT table_name, column_name, is_nullable FROM information_schema.columns"
+        " WHERE table_schema = current_schema() ORDER BY table_name, ordinal_position"
+    )
+    found: dict[str, list[tuple[str, str]]] = {}
+    for table, column, nullable in rows:
+        found.setdefault(table, []).append((column, nullable))
+    return found
+
+
+def test_the_migrations_build_the_same_tables_and_columns_on_both_engines(pg_server, tmp_path):
+    duck = open_database(tmp_path / "fresh.duckdb")
+    pg = open_database(pg_server.create_database("fresh_schema"))
+    try:
+        assert _columns(duck) == _columns(pg)
+        assert set(table_order()) <= set(_columns(pg))
+        numbers = "SELECT number FROM schema_migrations ORDER BY number"
+        assert duck.rows(numbers) == pg.rows(numbers)
+    finally:
+        duck.close()
+        pg.close()
+
+
+def test_the_demo_data_is_the_same_on_both_engines(store, demo_template):
+    # The PostgreSQL copy was made by copy-to's code and verified by checksum; spot-check it.
+    assert store.scalar("SELECT count(*) FROM champions") == 31
+    assert store.scalar("SELECT name_en FROM countries WHERE iso3 = 'TUR'") == "Türkiye"
+    assert store.scalar("SELECT count(*) FROM users WHERE is_demo") == 5
+
+
+def test_simultaneous_writes_to_one_row_are_retried_until_each_counts_once(store):
+    store.write(
+        lambda c: c.execute(sa.text("INSERT INTO app_settings (key, value) VALUES ('n', '0')"))
+    )
+    errors: list[BaseException] = []
+
+    def bump(conn: sa.Connection) -> None:
+        value = int(
+            conn.execute(sa.text("SELECT value FROM app_settings WHERE key = 'n'")).scalar()
+        )
+        conn.execute(
+            sa.text("UPDATE app_settings SET value = :v WHERE key = 'n'"), {"v": str(value + 1)}
+        )
+
+    def worker() -> None:
+        try:
+            store.write(bump, attempts=200)
+        except BaseException as exc:  # noqa: BLE001 (collected for the assertion)
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    # No lost update: every one of the eight increments is there.
+    assert store.scalar("SELECT value FROM app_settings WHERE key = 'n'") == "8"
+
+
+def test_a_conflict_that_outlasts_the_retries_is_one_plain_error(store):
+    store.write(
+        lambda c: c.execute(sa.text("INSERT INTO app_settings (key, value) VALUES ('m', '0')"))
+    )
+    held = store.engine.connect()
+    transaction = held.begin()
+    held.execute(sa.text("UPDATE app_settings SET value = 'first' WHERE key = 'm'"))
+    outcome: list[BaseException | None] = []
+
+    def second() -> None:
+        try:
+            store.write(
+                lambda c: c.execute(
+                    sa.text("UPDATE app_settings SET value = 'second' WHERE key = 'm'")
+                ),
+                attempts=1,
+            )
+            outcome.append(None)
+        except BaseException as exc:  # noqa: BLE001 (collected for the assertion)
+            outcome.append(exc)
+
+    # DuckDB refuses the second writer at once; PostgreSQL makes it wait, then refuses it
+    # once the first one commits (serializable isolation).
+    thread = threading.Thread(target=second)
+    thread.start()
+    thread.join(timeout=1)
+    transaction.commit()
+    held.close()
+    thread.join(timeout=20)
+    (error,) = outcome
+    assert isinstance(error, WriteConflict) and "Someone else changed" in str(error)
+    assert store.scalar("SELECT value FROM app_settings WHERE key = 'm'") == "first"
+
+
+def test_a_real_sql_error_is_not_reported_as_a_conflict(store):
+    with pytest.raises(sa.exc.DBAPIError) as caught:
+        store.write(lambda c: c.execute(sa.text("INSERT INTO no_such_table VALUES (1)")))
+    assert not isinstance(caught.value, WriteConflict)
+    with pytest.raises(sa.exc.IntegrityError):
+        store.write(
+            lambda c: c.execute(
+                sa.text("INSERT INTO agencies (agency_id, name) VALUES ('IOM', 'again')")
+            )
+        )
+
+
+def test_copy_to_postgresql_and_back_keeps_every_row_and_continues_the_ids(
+    pg_server, demo_template, tmp_path
+):
+    source = open_database(demo_template)
+    pg = open_database(pg_server.create_database("copy_there"))
+    back = open_database(tmp_path / "back.duckdb")
+    try:
+        there = copy_database(source, pg)
+        again = copy_database(pg, back)
+        assert there.total_rows > 2000
+        assert [(t.table, t.rows, t.checksum) for t in there.tables] == [
+            (t.table, t.rows, t.checksum) for t in again.tables
+        ]
+        top = source.scalar("SELECT max(event_id) FROM events")
+        for db in (pg, back):  # a new event after the move gets a fresh id, not a clash
+            assert db.scalar("SELECT nextval('seq_event')") > top
+        with pytest.raises(CopyRefused, match="not empty: countries"):
+            copy_database(source, pg)
+        assert pg.scalar("SELECT count(*) FROM events") == source.scalar(
+            "SELECT count(*) FROM events"
+        )
+    finally:
+        for db in (source, pg, back):
+            db.close()
+
+
+def test_copy_to_from_the_command_line(pg_server, db_path, tmp_path):
+    url = pg_server.create_database("copy_cli")
+    run = [sys.executable, "-m", "core", "--db", str(db_path), "copy-to", url]
+    done = subprocess.run(run, cwd=ROOT, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    assert "verified" in done.stdout and "checksum" in done.stdout
+    assert display_target(url) in done.stdout
+    refused = subprocess.run(run, cwd=ROOT, capture_output=True, text=True, check=False)
+    assert refused.returncode == 1
+    assert "not empty" in refused.stderr and "Traceback" not in refused.stderr
+
+
+def test_a_postgresql_address_that_does_not_answer_is_said_plainly(tmp_path):
+    done = subprocess.run(
+        [sys.executable, "-m", "core", "--db", "postgresql://u:secret@127.0.0.1:1/x", "init"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 1
+    assert "Cannot reach the database postgresql+psycopg://u:***@127.0.0.1:1/x" in done.stderr
+    assert "secret" not in done.stderr and "Traceback" not in done.stderr
