@@ -12,6 +12,7 @@ from core.permissions import User
 from core.store import Db
 from core.store.audit import (
     AuditEntryIn,
+    insert_audit_entries,
     insert_audit_entry,
     list_audit_entries,
     list_audit_facets,
@@ -54,6 +55,33 @@ def record(
             after_json=_to_json(after),
         ),
     )
+
+
+def entry(
+    *,
+    actor: User,
+    action: str,
+    entity: str,
+    entity_id: object = None,
+    before: Any = None,
+    after: Any = None,
+    at_utc: datetime | None = None,
+) -> AuditEntryIn:
+    """One audit entry, for `record_many`."""
+    return AuditEntryIn(
+        at_utc=at_utc or utcnow(),
+        username=actor.username,
+        action=action,
+        entity=entity,
+        entity_id=None if entity_id is None else str(entity_id),
+        before_json=_to_json(before),
+        after_json=_to_json(after),
+    )
+
+
+def record_many(conn, entries: list[AuditEntryIn]) -> None:
+    """Append many entries inside the caller's transaction (a bulk import)."""
+    insert_audit_entries(conn, entries)
 
 
 def list_audit(

@@ -175,6 +175,10 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
 
 def table_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     """Return the row count of every table (used by backup checks and the Admin page)."""
+    if hasattr(con, "engine"):  # a core.store.Db, on either engine
+        from core.store import table_counts as store_counts
+
+        return store_counts(con)
     cur = con.cursor()
     names = [
         row[0]

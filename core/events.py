@@ -6,14 +6,15 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Literal
 
-import duckdb
 import pandas as pd
 from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
 from core import audit
-from core.db import transaction
 from core.permissions import User, can, require
 from core.recurrence import check_rrule, format_exdates, parse_exdates
+from core.store import Db, WriteConflict
+from core.store import events as store
+from core.store.events import Event
 from core.timezones import UnknownZone, is_nonexistent, to_utc, zone
 
 EVENT_KINDS = {
@@ -159,34 +160,6 @@ class EventIn(BaseModel):
         return self.end_local if self.all_day else to_utc(self.end_local, self.tz)
 
 
-class Event(BaseModel):
-    """A stored event, without its join details."""
-
-    event_id: int
-    uid: str
-    title: str
-    kind: str
-    audience: str
-    workstream_id: str | None
-    starts_utc: datetime
-    ends_utc: datetime
-    tz: str
-    all_day: bool
-    location: str | None
-    description: str | None
-    rrule: str | None
-    exdates: str | None
-    status: str
-    sequence: int
-    capacity: int | None
-    open_to_non_champions: bool
-    is_demo: bool
-    source: str | None
-    updated_at_utc: datetime
-    invitees: list[int] = []
-    product_ids: list[int] = []
-
-
 class AgendaItemIn(BaseModel):
     """A timed agenda item inside an event, in the event's zone."""
 
@@ -232,50 +205,19 @@ def explain(exc: ValidationError, *, where: str = "") -> list[str]:
     return out
 
 
-_EVENT_COLUMNS = (
-    "event_id, uid, title, kind, audience, workstream_id, starts_utc, ends_utc, tz, all_day,"
-    " location, description, rrule, exdates, status, sequence, capacity, open_to_non_champions,"
-    " is_demo, source, updated_at_utc"
-)
-
-
-def get_event(con: duckdb.DuckDBPyConnection, event_id: int) -> Event | None:
+def get_event(con: Db, event_id: int) -> Event | None:
     """Return one event with its invitees and linked products, or None."""
-    return _fetch_event(con.cursor(), event_id)
+    with con.reading() as conn:
+        return store.get_event(conn, event_id=event_id)
 
 
-def _fetch_event(cur: duckdb.DuckDBPyConnection, event_id: int) -> Event | None:
-    row = cur.execute(
-        f"SELECT {_EVENT_COLUMNS} FROM events WHERE event_id = ?",  # noqa: S608
-        [event_id],
-    ).fetchone()
-    if row is None:
-        return None
-    data = dict(zip([c.strip() for c in _EVENT_COLUMNS.split(",")], row, strict=True))
-    data["invitees"] = [
-        r[0]
-        for r in cur.execute(
-            "SELECT m49 FROM event_invitees WHERE event_id = ? ORDER BY m49", [event_id]
-        ).fetchall()
-    ]
-    data["product_ids"] = [
-        r[0]
-        for r in cur.execute(
-            "SELECT product_id FROM event_products WHERE event_id = ? ORDER BY product_id",
-            [event_id],
-        ).fetchall()
-    ]
-    return Event(**data)
-
-
-def get_event_id_by_uid(con: duckdb.DuckDBPyConnection, uid: str) -> int | None:
+def get_event_id_by_uid(con: Db, uid: str) -> int | None:
     """Return the id of the event with that UID, or None."""
-    row = con.cursor().execute("SELECT event_id FROM events WHERE uid = ?", [uid]).fetchone()
-    return row[0] if row else None
+    return store.get_event_id_by_uid(con, uid=uid)
 
 
 def list_events(
-    con: duckdb.DuckDBPyConnection,
+    con: Db,
     *,
     start_utc: datetime,
     end_utc: datetime,
@@ -291,51 +233,22 @@ def list_events(
     Series are returned once; `core.recurrence.expand` turns them into occurrences.
     `workstreams` may hold "" for network-wide events (no workstream).
     """
-    return (
-        con.cursor()
-        .execute(
-            """
-        SELECT e.event_id, e.uid, e.title, e.kind, e.audience, e.workstream_id, e.starts_utc,
-               e.ends_utc, e.tz, e.all_day, e.status, e.is_demo, e.rrule, e.exdates, e.location,
-               e.sequence,
-               (SELECT count(*) FROM event_invitees i WHERE i.event_id = e.event_id)
-                   AS invited_champions
-        FROM events e
-        WHERE e.starts_utc < ? AND (e.ends_utc > ? OR e.rrule IS NOT NULL)
-          AND (?::VARCHAR[] IS NULL OR list_contains(?::VARCHAR[], coalesce(e.workstream_id, '')))
-          AND (?::VARCHAR[] IS NULL OR list_contains(?::VARCHAR[], e.kind))
-          AND (?::VARCHAR[] IS NULL OR list_contains(?::VARCHAR[], e.audience))
-          AND (?::INTEGER IS NULL OR EXISTS (SELECT 1 FROM event_invitees i
-                                             WHERE i.event_id = e.event_id AND i.m49 = ?))
-          AND (?::VARCHAR IS NULL OR strpos(lower(e.title || ' ' || coalesce(e.description, '')
-                 || ' ' || coalesce(e.location, '')), lower(?)) > 0)
-          AND (? OR e.status <> 'cancelled')
-        ORDER BY e.starts_utc, e.title
-        """,
-            [
-                end_utc,
-                start_utc,
-                workstreams,
-                workstreams,
-                kinds,
-                kinds,
-                audiences,
-                audiences,
-                country_m49,
-                country_m49,
-                text or None,
-                text or None,
-                include_cancelled,
-            ],
-        )
-        .df()
+    return store.list_events(
+        con,
+        start_utc=start_utc,
+        end_utc=end_utc,
+        workstreams=workstreams,
+        kinds=kinds,
+        audiences=audiences,
+        country_m49=country_m49,
+        text=text or None,
+        include_cancelled=include_cancelled,
     )
 
 
-def list_all_event_ids(con: duckdb.DuckDBPyConnection) -> list[int]:
+def list_all_event_ids(con: Db) -> list[int]:
     """Return the ids of every event, oldest first."""
-    rows = con.cursor().execute("SELECT event_id FROM events ORDER BY starts_utc").fetchall()
-    return [r[0] for r in rows]
+    return store.list_all_event_ids(con)
 
 
 def may_edit(user: User | None, workstream_id: str | None) -> bool:
@@ -350,7 +263,8 @@ def may_create_any(user: User | None) -> bool:
     return may_edit(user, None) or may_edit(user, user.workstream_id)
 
 
-def _row_values(event_in: EventIn) -> dict:
+def event_values(event_in: EventIn) -> dict:
+    """The stored values of a form's or an import's event (the workstream included)."""
     return {
         "title": event_in.title,
         "kind": event_in.kind,
@@ -370,38 +284,47 @@ def _row_values(event_in: EventIn) -> dict:
     }
 
 
+def stored_values(event: Event) -> dict:
+    """The same values of a stored event, to compare with `event_values`."""
+    return {key: getattr(event, key) for key in event_values_keys()}
+
+
+def event_values_keys() -> tuple[str, ...]:
+    return ("workstream_id", *store.FIELDS)
+
+
 def insert_event(
-    cur: duckdb.DuckDBPyConnection,
+    conn,
     *,
     actor: User,
     event_in: EventIn,
     source: str | None = None,
     sequence: int = 0,
 ) -> int:
-    """Insert an event inside the caller's transaction (permission checked, audited)."""
+    """Insert an event inside the caller's transaction (permission checked, audited).
+
+    The one way an event is created: forms, .ics import and bookings come through here.
+    """
     require(actor, "event.edit", workstream_id=event_in.workstream_id)
-    values = _row_values(event_in)
+    values = event_values(event_in)
     uid = event_in.uid or f"{uuid.uuid4()}@actionplan"
-    event_id = cur.execute(
-        "INSERT INTO events (uid, title, kind, audience, workstream_id, starts_utc, ends_utc, tz,"
-        " all_day, location, description, rrule, exdates, status, sequence, capacity,"
-        " open_to_non_champions, source, is_demo, created_by, updated_at_utc)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, FALSE, ?, ?)"
-        " RETURNING event_id",
-        [
-            uid,
-            *[values[k] for k in list(values)[:13]],
-            sequence,
-            values["capacity"],
-            values["open_to_non_champions"],
-            source,
-            actor.username,
-            audit.utcnow(),
-        ],
-    ).fetchone()[0]
-    _set_links(cur, event_id, event_in, before=None)
+    if store.uid_taken(conn, uid=uid):
+        raise ValueError(f"An event with the UID {uid} already exists.")
+    event_id = store.insert_event(
+        conn,
+        store.EventRecordIn(
+            uid=uid,
+            workstream_id=values["workstream_id"],
+            fields={k: values[k] for k in store.FIELDS},
+            sequence=sequence,
+            source=source,
+            created_by=actor.username,
+            updated_at_utc=audit.utcnow(),
+        ),
+    )
+    _set_links(conn, event_id, event_in, before=None)
     audit.record(
-        cur,
+        conn,
         actor=actor,
         action="create",
         entity="event",
@@ -411,59 +334,30 @@ def insert_event(
     return event_id
 
 
-def _set_links(
-    cur: duckdb.DuckDBPyConnection, event_id: int, event_in: EventIn, before: Event | None
-) -> None:
+def _set_links(conn, event_id: int, event_in: EventIn, before: Event | None) -> None:
     old_inv = set(before.invitees) if before else set()
     old_prod = set(before.product_ids) if before else set()
     new_inv, new_prod = set(event_in.invitees), set(event_in.product_ids)
-    for m49 in old_inv - new_inv:
-        cur.execute("DELETE FROM event_invitees WHERE event_id = ? AND m49 = ?", [event_id, m49])
-    if new_inv - old_inv:
-        cur.executemany(
-            "INSERT INTO event_invitees VALUES (?, ?)",
-            [[event_id, m] for m in sorted(new_inv - old_inv)],
-        )
-    for pid in old_prod - new_prod:
-        cur.execute(
-            "DELETE FROM event_products WHERE event_id = ? AND product_id = ?", [event_id, pid]
-        )
-    if new_prod - old_prod:
-        cur.executemany(
-            "INSERT INTO event_products VALUES (?, ?)",
-            [[event_id, p] for p in sorted(new_prod - old_prod)],
-        )
+    store.replace_links(
+        conn,
+        event_id=event_id,
+        add_invitees=new_inv - old_inv,
+        drop_invitees=old_inv - new_inv,
+        add_products=new_prod - old_prod,
+        drop_products=old_prod - new_prod,
+    )
 
 
-def _comparable(event: Event) -> dict:
-    return {
-        "title": event.title,
-        "kind": event.kind,
-        "audience": event.audience,
-        "workstream_id": event.workstream_id,
-        "starts_utc": event.starts_utc,
-        "ends_utc": event.ends_utc,
-        "tz": event.tz,
-        "all_day": event.all_day,
-        "location": event.location,
-        "description": event.description,
-        "rrule": event.rrule,
-        "exdates": event.exdates,
-        "status": event.status,
-        "capacity": event.capacity,
-        "open_to_non_champions": event.open_to_non_champions,
-    }
-
-
-def _read_event(cur: duckdb.DuckDBPyConnection, event_id: int) -> Event:
-    event = _fetch_event(cur, event_id)
+def read_event(conn, event_id: int) -> Event:
+    """The event, inside a transaction; a plain refusal when there is none."""
+    event = store.get_event(conn, event_id=event_id)
     if event is None:
         raise LookupError(f"There is no event number {event_id}.")
     return event
 
 
 def apply_update(
-    cur: duckdb.DuckDBPyConnection,
+    conn,
     *,
     actor: User,
     event_id: int,
@@ -471,38 +365,34 @@ def apply_update(
     keep_links: bool = False,
 ) -> bool:
     """Update an event inside the caller's transaction; bump SEQUENCE; return True if changed."""
-    before = _read_event(cur, event_id)
+    before = read_event(conn, event_id)
     require(actor, "event.edit", workstream_id=before.workstream_id)
     require(actor, "event.edit", workstream_id=event_in.workstream_id)
     if keep_links:
         event_in = event_in.model_copy(
             update={"invitees": before.invitees, "product_ids": before.product_ids}
         )
-    values = _row_values(event_in)
-    old = _comparable(before)
+    values = event_values(event_in)
+    old = stored_values(before)
     links_same = set(before.invitees) == set(event_in.invitees) and set(before.product_ids) == set(
         event_in.product_ids
     )
     if values == old and links_same:
         return False
     if values["workstream_id"] != old["workstream_id"]:
-        _move_workstream(cur, event_id, before.title, values["workstream_id"])
+        move_workstream(conn, event_id, before.title, values["workstream_id"])
     # Any change bumps SEQUENCE so that calendar clients replace their copy.
-    cur.execute(
-        "UPDATE events SET title = ?, kind = ?, audience = ?, starts_utc = ?,"
-        " ends_utc = ?, tz = ?, all_day = ?, location = ?, description = ?, rrule = ?, exdates = ?,"
-        " status = ?, capacity = ?, open_to_non_champions = ?, sequence = sequence + 1,"
-        " updated_at_utc = ? WHERE event_id = ?",
-        [v for k, v in values.items() if k != "workstream_id"] + [audit.utcnow(), event_id],
+    store.bump_sequence(
+        conn, event_id=event_id, at_utc=audit.utcnow(), **{k: values[k] for k in store.FIELDS}
     )
-    _set_links(cur, event_id, event_in, before)
+    _set_links(conn, event_id, event_in, before)
     changed_before = {k: v for k, v in old.items() if values[k] != v}
     changed_after = {k: values[k] for k in changed_before}
     if not links_same:
         changed_before.update(invitees=before.invitees, products=before.product_ids)
         changed_after.update(invitees=event_in.invitees, products=event_in.product_ids)
     audit.record(
-        cur,
+        conn,
         actor=actor,
         action="update",
         entity="event",
@@ -513,16 +403,9 @@ def apply_update(
     return True
 
 
-def _move_workstream(
-    cur: duckdb.DuckDBPyConnection, event_id: int, title: str, workstream_id: str | None
-) -> None:
-    # DuckDB rewrites a row whose foreign-key column changes, which it refuses while other
-    # tables (invitees, agenda, registrations) point at the event: say so in plain words.
-    try:
-        cur.execute(
-            "UPDATE events SET workstream_id = ? WHERE event_id = ?", [workstream_id, event_id]
-        )
-    except duckdb.ConstraintException:
+def move_workstream(conn, event_id: int, title: str, workstream_id: str | None) -> None:
+    """Give an event another workstream (inside the caller's transaction)."""
+    if not store.update_event_workstream(conn, event_id=event_id, workstream_id=workstream_id):
         raise ValueError(
             f"'{title}' cannot move to another workstream once it has invitees, linked products,"
             " an agenda or registrations. Keep its workstream, or create a new event and cancel"
@@ -530,53 +413,44 @@ def _move_workstream(
         ) from None
 
 
-def _guarded(con: duckdb.DuckDBPyConnection, work):
-    """Run `work(cur)` in one transaction; turn a concurrent-change failure into EventConflict."""
+def _guarded(con: Db, work):
+    """Run `work(conn)` in one transaction (conflicts retried); say plainly when they persist."""
     try:
-        with transaction(con) as cur:
-            return work(cur)
-    except (duckdb.ConstraintException, duckdb.TransactionException) as exc:
+        return con.write(work)
+    except WriteConflict:
         raise EventConflict(
-            "The calendar changed at the same time (another person saved a change, or the UID "
-            f"is already used). Nothing was saved; reload and try again. ({exc})"
+            "The calendar changed at the same time (another person saved a change). Nothing was "
+            "saved; reload and try again."
         ) from None
 
 
-def create_event(
-    con: duckdb.DuckDBPyConnection, *, actor: User, event_in: EventIn, source: str | None = None
-) -> int:
+def create_event(con: Db, *, actor: User, event_in: EventIn, source: str | None = None) -> int:
     """Create an event; return its id."""
     require(actor, "event.edit", workstream_id=event_in.workstream_id)
     return _guarded(
-        con, lambda cur: insert_event(cur, actor=actor, event_in=event_in, source=source)
+        con, lambda conn: insert_event(conn, actor=actor, event_in=event_in, source=source)
     )
 
 
-def update_event(
-    con: duckdb.DuckDBPyConnection, *, actor: User, event_id: int, event_in: EventIn
-) -> bool:
+def update_event(con: Db, *, actor: User, event_id: int, event_in: EventIn) -> bool:
     """Change an event (SEQUENCE is bumped); return True when anything changed."""
     return _guarded(
         con,
-        lambda cur: apply_update(cur, actor=actor, event_id=event_id, event_in=event_in),
+        lambda conn: apply_update(conn, actor=actor, event_id=event_id, event_in=event_in),
     )
 
 
-def cancel_event(con: duckdb.DuckDBPyConnection, *, actor: User, event_id: int) -> None:
+def cancel_event(con: Db, *, actor: User, event_id: int) -> None:
     """Mark an event cancelled (it stays in exports so that subscribed calendars drop it)."""
 
-    def work(cur):
-        before = _read_event(cur, event_id)
+    def work(conn):
+        before = read_event(conn, event_id)
         require(actor, "event.edit", workstream_id=before.workstream_id)
         if before.status == "cancelled":
             return
-        cur.execute(
-            "UPDATE events SET status = 'cancelled', sequence = sequence + 1, updated_at_utc = ?"
-            " WHERE event_id = ?",
-            [audit.utcnow(), event_id],
-        )
+        store.bump_sequence(conn, event_id=event_id, at_utc=audit.utcnow(), status="cancelled")
         audit.record(
-            cur,
+            conn,
             actor=actor,
             action="cancel",
             entity="event",
@@ -588,13 +462,11 @@ def cancel_event(con: duckdb.DuckDBPyConnection, *, actor: User, event_id: int) 
     _guarded(con, work)
 
 
-def skip_occurrence(
-    con: duckdb.DuckDBPyConnection, *, actor: User, event_id: int, occurrence_utc: datetime
-) -> None:
+def skip_occurrence(con: Db, *, actor: User, event_id: int, occurrence_utc: datetime) -> None:
     """Add an exception to a repeating event: the occurrence at that instant does not happen."""
 
-    def work(cur):
-        before = _read_event(cur, event_id)
+    def work(conn):
+        before = read_event(conn, event_id)
         require(actor, "event.edit", workstream_id=before.workstream_id)
         if not before.rrule:
             raise ValueError(f"'{before.title}' does not repeat; cancel it instead.")
@@ -602,13 +474,9 @@ def skip_occurrence(
         if occurrence_utc in dates:
             return
         after = format_exdates([*dates, occurrence_utc])
-        cur.execute(
-            "UPDATE events SET exdates = ?, sequence = sequence + 1, updated_at_utc = ?"
-            " WHERE event_id = ?",
-            [after, audit.utcnow(), event_id],
-        )
+        store.bump_sequence(conn, event_id=event_id, at_utc=audit.utcnow(), exdates=after)
         audit.record(
-            cur,
+            conn,
             actor=actor,
             action="update",
             entity="event",
@@ -623,24 +491,13 @@ def skip_occurrence(
 # Agenda items -----------------------------------------------------------------------------
 
 
-def list_agenda(con: duckdb.DuckDBPyConnection, *, event_id: int) -> pd.DataFrame:
+def list_agenda(con: Db, *, event_id: int) -> pd.DataFrame:
     """Return an event's agenda items in order, with the linked product and the booking workstream."""
-    return (
-        con.cursor()
-        .execute(
-            "SELECT a.item_id, a.starts_utc, a.ends_utc, a.title, a.presenter, a.moderator,"
-            " a.product_id, p.title_en AS product, a.booking_id, b.workstream_id AS booked_by"
-            " FROM agenda_items a LEFT JOIN products p ON p.product_id = a.product_id"
-            " LEFT JOIN bookings b ON b.booking_id = a.booking_id"
-            " WHERE a.event_id = ? ORDER BY a.starts_utc, a.item_id",
-            [event_id],
-        )
-        .df()
-    )
+    return store.list_agenda(con, event_id=event_id)
 
 
 def _agenda_slot(
-    cur: duckdb.DuckDBPyConnection,
+    conn,
     event: Event,
     item_in: AgendaItemIn,
     *,
@@ -654,54 +511,43 @@ def _agenda_slot(
             f"Agenda item '{item_in.title}': {item_in.starts_local:%H:%M}-"
             f"{item_in.ends_local:%H:%M} is outside the event's own time in {event.tz}."
         )
-    clash = cur.execute(
-        "SELECT title, starts_utc, ends_utc FROM agenda_items WHERE event_id = ?"
-        " AND starts_utc < ? AND ends_utc > ? AND item_id IS DISTINCT FROM ?"
-        " ORDER BY starts_utc LIMIT 1",
-        [event.event_id, ends, starts, except_item],
-    ).fetchone()
+    clash = store.find_agenda_clash(
+        conn, event_id=event.event_id, starts_utc=starts, ends_utc=ends, except_item=except_item
+    )
     if clash:
         raise ValueError(
-            f"Agenda item '{item_in.title}' overlaps '{clash[0]}' "
-            f"({_hm(clash[1], event.tz)}-{_hm(clash[2], event.tz)} in {event.tz})."
+            f"Agenda item '{item_in.title}' overlaps '{clash.title}' "
+            f"({_hm(clash.starts_utc, event.tz)}-{_hm(clash.ends_utc, event.tz)} in {event.tz})."
         )
     return starts, ends
 
 
-def _touch_event(cur: duckdb.DuckDBPyConnection, event_id: int) -> None:
+def _touch_event(conn, event_id: int) -> None:
     # Touch the event row: two simultaneous changes to one agenda then conflict at commit,
     # and calendar clients see a new SEQUENCE.
-    cur.execute(
-        "UPDATE events SET sequence = sequence + 1, updated_at_utc = ? WHERE event_id = ?",
-        [audit.utcnow(), event_id],
-    )
+    store.bump_sequence(conn, event_id=event_id, at_utc=audit.utcnow())
 
 
-def add_agenda_item(
-    con: duckdb.DuckDBPyConnection, *, actor: User, event_id: int, item_in: AgendaItemIn
-) -> int:
+def add_agenda_item(con: Db, *, actor: User, event_id: int, item_in: AgendaItemIn) -> int:
     """Add a timed item inside the event; refuse items outside it or overlapping another."""
 
-    def work(cur):
-        event = _read_event(cur, event_id)
+    def work(conn):
+        event = read_event(conn, event_id)
         require(actor, "event.edit", workstream_id=event.workstream_id)
-        starts, ends = _agenda_slot(cur, event, item_in)
-        _touch_event(cur, event_id)
-        item_id = cur.execute(
-            "INSERT INTO agenda_items (event_id, starts_utc, ends_utc, title, presenter, moderator,"
-            " product_id) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING item_id",
-            [
-                event_id,
-                starts,
-                ends,
-                item_in.title,
-                item_in.presenter,
-                item_in.moderator,
-                item_in.product_id,
-            ],
-        ).fetchone()[0]
+        starts, ends = _agenda_slot(conn, event, item_in)
+        _touch_event(conn, event_id)
+        item_id = store.insert_agenda_item(
+            conn,
+            event_id=event_id,
+            starts_utc=starts,
+            ends_utc=ends,
+            title=item_in.title,
+            presenter=item_in.presenter,
+            moderator=item_in.moderator,
+            product_id=item_in.product_id,
+        )
         audit.record(
-            cur,
+            conn,
             actor=actor,
             action="create",
             entity="agenda_item",
@@ -713,27 +559,21 @@ def add_agenda_item(
     return _guarded(con, work)
 
 
-def update_agenda_item(
-    con: duckdb.DuckDBPyConnection, *, actor: User, item_id: int, item_in: AgendaItemIn
-) -> bool:
+def update_agenda_item(con: Db, *, actor: User, item_id: int, item_in: AgendaItemIn) -> bool:
     """Change an agenda item in place (same rules as adding one); return True if anything changed.
 
     An item that came from a slot booking keeps its times: the booking holds that time.
     """
 
-    def work(cur):
-        row = cur.execute(
-            "SELECT event_id, starts_utc, ends_utc, title, presenter, moderator, product_id,"
-            " booking_id FROM agenda_items WHERE item_id = ?",
-            [item_id],
-        ).fetchone()
-        if row is None:
+    def work(conn):
+        item = store.get_agenda_item(conn, item_id=item_id)
+        if item is None:
             raise LookupError(f"There is no agenda item number {item_id}.")
-        event = _read_event(cur, row[0])
+        event = read_event(conn, item.event_id)
         require(actor, "event.edit", workstream_id=event.workstream_id)
-        starts, ends = _agenda_slot(cur, event, item_in, except_item=item_id)
+        starts, ends = _agenda_slot(conn, event, item_in, except_item=item_id)
         keys = ("starts_utc", "ends_utc", "title", "presenter", "moderator", "product_id")
-        old = dict(zip(keys, row[1:7], strict=True))
+        old = {k: getattr(item, k) for k in keys}
         new = dict(
             zip(
                 keys,
@@ -750,20 +590,16 @@ def update_agenda_item(
         )
         if new == old:
             return False
-        if row[7] is not None and (starts, ends) != (row[1], row[2]):
+        if item.booking_id is not None and (starts, ends) != (item.starts_utc, item.ends_utc):
             raise ValueError(
                 f"Agenda item '{old['title']}' comes from a slot booking: change its time on the"
                 " Bookings page (release the booking and book another slot)."
             )
-        cur.execute(
-            "UPDATE agenda_items SET starts_utc = ?, ends_utc = ?, title = ?, presenter = ?,"
-            " moderator = ?, product_id = ? WHERE item_id = ?",
-            [*new.values(), item_id],
-        )
-        _touch_event(cur, event.event_id)
+        store.update_agenda_item(conn, item_id=item_id, values=new)
+        _touch_event(conn, event.event_id)
         changed = [k for k in keys if new[k] != old[k]]
         audit.record(
-            cur,
+            conn,
             actor=actor,
             action="update",
             entity="agenda_item",
@@ -776,33 +612,29 @@ def update_agenda_item(
     return _guarded(con, work)
 
 
-def delete_agenda_item(con: duckdb.DuckDBPyConnection, *, actor: User, item_id: int) -> None:
+def delete_agenda_item(con: Db, *, actor: User, item_id: int) -> None:
     """Remove an agenda item. An item made by a slot booking goes with its booking only: removing
     it alone would leave the booking holding the slot and the meeting time."""
 
-    def work(cur):
-        row = cur.execute(
-            "SELECT a.event_id, a.title, e.workstream_id, a.booking_id FROM agenda_items a"
-            " JOIN events e ON e.event_id = a.event_id WHERE a.item_id = ?",
-            [item_id],
-        ).fetchone()
-        if row is None:
+    def work(conn):
+        item = store.get_agenda_item(conn, item_id=item_id)
+        if item is None:
             raise LookupError(f"There is no agenda item number {item_id}.")
-        require(actor, "event.edit", workstream_id=row[2])
-        if row[3] is not None:
+        require(actor, "event.edit", workstream_id=item.workstream_id)
+        if item.booking_id is not None:
             raise ValueError(
-                f"Agenda item '{row[1]}' comes from a slot booking: release the booking on the"
+                f"Agenda item '{item.title}' comes from a slot booking: release the booking on the"
                 " Bookings page, which frees the slot and removes the item."
             )
-        cur.execute("DELETE FROM agenda_items WHERE item_id = ?", [item_id])
-        _touch_event(cur, row[0])
+        store.delete_agenda_item(conn, item_id=item_id)
+        _touch_event(conn, item.event_id)
         audit.record(
-            cur,
+            conn,
             actor=actor,
             action="delete",
             entity="agenda_item",
             entity_id=item_id,
-            before={"event_id": row[0], "title": row[1]},
+            before={"event_id": item.event_id, "title": item.title},
         )
 
     _guarded(con, work)
@@ -817,88 +649,58 @@ def _hm(utc: datetime, tz: str) -> str:
 # Detail and join details ------------------------------------------------------------------
 
 
-def list_event_products(con: duckdb.DuckDBPyConnection, *, event_id: int) -> pd.DataFrame:
+def list_event_products(con: Db, *, event_id: int) -> pd.DataFrame:
     """Return the products linked to an event (title, workstream, stage)."""
-    return (
-        con.cursor()
-        .execute(
-            "SELECT p.product_id, p.title_en AS title, p.workstream_id, p.stage FROM event_products"
-            " ep JOIN products p ON p.product_id = ep.product_id WHERE ep.event_id = ?"
-            " ORDER BY p.title_en",
-            [event_id],
-        )
-        .df()
-    )
+    return store.list_event_products(con, event_id=event_id)
 
 
-def may_see_join_details(con: duckdb.DuckDBPyConnection, user: User | None, event_id: int) -> bool:
-    """Return True for staff and for confirmed participants registered with the user's e-mail."""
+def join_allowed(con: Db, user: User | None, event_ids: list[int] | None) -> set[int] | None:
+    """The one rule for join details: staff see all (None: every event); others only the events
+    where they are a confirmed participant registered with their own e-mail."""
     if user is None:
-        return False
+        return set()
     if can(user, "join_details.view"):
-        return True
+        return None
     if not user.email:
-        return False
-    row = (
-        con.cursor()
-        .execute(
-            "SELECT 1 FROM registrations WHERE event_id = ? AND lower(email) = lower(?)"
-            " AND status IN ('confirmed', 'attended') LIMIT 1",
-            [event_id, user.email],
-        )
-        .fetchone()
-    )
-    return row is not None
+        return set()
+    return store.list_events_registered_by_email(con, email=user.email, event_ids=event_ids)
+
+
+def may_see_join_details(con: Db, user: User | None, event_id: int) -> bool:
+    """Return True for staff and for confirmed participants registered with the user's e-mail."""
+    allowed = join_allowed(con, user, [event_id])
+    return allowed is None or event_id in allowed
 
 
 def join_details_for(
-    con: duckdb.DuckDBPyConnection, *, user: User | None, event_ids: list[int] | None = None
+    con: Db, *, user: User | None, event_ids: list[int] | None = None
 ) -> dict[int, dict]:
-    """Return {event_id: join details} for the events whose details the user may see."""
-    cur = con.cursor()
-    rows = cur.execute(
-        "SELECT event_id, url, meeting_number, password, dial_in FROM event_join_details"
-        " WHERE ?::INTEGER[] IS NULL OR list_contains(?::INTEGER[], event_id)",
-        [event_ids, event_ids],
-    ).fetchall()
+    """Return {event_id: join details} for the events whose details the user may see.
+
+    Pages, the .ics export, the feeds and the downloads all call this.
+    """
+    rows = store.list_join_details(con, event_ids=event_ids)
     if not rows or user is None:
         return {}
-    if can(user, "join_details.view"):
-        allowed = {r[0] for r in rows}
-    elif user.email:
-        allowed = {
-            r[0]
-            for r in cur.execute(
-                "SELECT DISTINCT event_id FROM registrations WHERE lower(email) = lower(?)"
-                " AND status IN ('confirmed', 'attended')",
-                [user.email],
-            ).fetchall()
-        }
-    else:
-        allowed = set()
+    allowed = join_allowed(con, user, event_ids)
     keys = ("url", "meeting_number", "password", "dial_in")
-    return {r[0]: dict(zip(keys, r[1:], strict=True)) for r in rows if r[0] in allowed}
+    return {
+        r[0]: dict(zip(keys, r[1:], strict=True))
+        for r in rows
+        if allowed is None or r[0] in allowed
+    }
 
 
-def set_join_details(
-    con: duckdb.DuckDBPyConnection, *, actor: User, event_id: int, details: JoinDetailsIn
-) -> None:
+def set_join_details(con: Db, *, actor: User, event_id: int, details: JoinDetailsIn) -> None:
     """Store how to join the event (the audit log records that they changed, not the secrets)."""
 
-    def work(cur):
-        event = _read_event(cur, event_id)
+    def work(conn):
+        event = read_event(conn, event_id)
         require(actor, "event.edit", workstream_id=event.workstream_id)
-        cur.execute("DELETE FROM event_join_details WHERE event_id = ?", [event_id])
-        cur.execute(
-            "INSERT INTO event_join_details VALUES (?, ?, ?, ?, ?)",
-            [event_id, details.url, details.meeting_number, details.password, details.dial_in],
-        )
-        cur.execute(
-            "UPDATE events SET sequence = sequence + 1, updated_at_utc = ? WHERE event_id = ?",
-            [audit.utcnow(), event_id],
-        )
+        store.replace_join_details(conn, event_id=event_id, **details.model_dump())
+        store.bump_sequence(conn, event_id=event_id, at_utc=audit.utcnow())
         audit.record(
-            cur,
+            conn,
             actor=actor,
             action="update",
             entity="event_join_details",
@@ -912,34 +714,16 @@ def set_join_details(
 # Choices for forms and filters ---------------------------------------------------------------
 
 
-def list_workstream_choices(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
+def list_workstream_choices(con: Db) -> list[tuple[str, str]]:
     """Return (workstream_id, label) pairs."""
-    rows = (
-        con.cursor()
-        .execute("SELECT workstream_id, name FROM workstreams ORDER BY workstream_id")
-        .fetchall()
-    )
-    return [(ws, f"{ws}: {name}" if name else ws) for ws, name in rows]
+    return [(ws, f"{ws}: {name}" if name else ws) for ws, name in store.list_workstream_names(con)]
 
 
-def list_champion_choices(con: duckdb.DuckDBPyConnection) -> list[tuple[int, str]]:
+def list_champion_choices(con: Db) -> list[tuple[int, str]]:
     """Return (m49, country name) of the Champion countries."""
-    rows = (
-        con.cursor()
-        .execute(
-            "SELECT ch.m49, c.name_en FROM champions ch JOIN countries c ON c.m49 = ch.m49"
-            " ORDER BY c.name_en"
-        )
-        .fetchall()
-    )
-    return [(m49, name) for m49, name in rows]
+    return store.list_champion_names(con)
 
 
-def list_product_choices(con: duckdb.DuckDBPyConnection) -> list[tuple[int, str]]:
+def list_product_choices(con: Db) -> list[tuple[int, str]]:
     """Return (product_id, title) of every product."""
-    rows = (
-        con.cursor()
-        .execute("SELECT product_id, title_en FROM products ORDER BY workstream_id, title_en")
-        .fetchall()
-    )
-    return [(pid, title) for pid, title in rows]
+    return store.list_product_titles(con)

@@ -7,16 +7,16 @@ import re
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 
-import duckdb
-import pandas as pd
 from icalendar import Calendar, Timezone, vDuration
 from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
 from pydantic import BaseModel, ValidationError
 
+from core import audit
 from core import events as ev
-from core.db import transaction
 from core.permissions import User, can
 from core.recurrence import check_rrule, format_exdates, parse_exdates
+from core.store import Db, WriteConflict
+from core.store import events as store
 from core.timezones import UnknownZone, to_local, to_utc, zone
 
 PRODID = "-//UN Network on Migration//Champions action plan//EN"
@@ -172,40 +172,8 @@ def _vevent(row: dict, agenda: list[tuple], join: dict | None) -> list[str]:
     return lines
 
 
-def _export_rows(con: duckdb.DuckDBPyConnection, event_ids: list[int] | None) -> list[dict]:
-    cur = con.cursor()
-    return (
-        cur.execute(
-            "SELECT event_id, uid, title, kind, audience, workstream_id, starts_utc, ends_utc, tz,"
-            " all_day, location, description, rrule, exdates, status, sequence, updated_at_utc"
-            " FROM events WHERE ?::INTEGER[] IS NULL OR list_contains(?::INTEGER[], event_id)"
-            " ORDER BY starts_utc, event_id",
-            [event_ids, event_ids],
-        )
-        .df()
-        .to_dict("records")
-    )
-
-
-def _agenda_rows(con: duckdb.DuckDBPyConnection, event_ids: list[int] | None) -> dict:
-    rows = (
-        con.cursor()
-        .execute(
-            "SELECT event_id, starts_utc, ends_utc, title, presenter, moderator FROM agenda_items"
-            " WHERE ?::INTEGER[] IS NULL OR list_contains(?::INTEGER[], event_id)"
-            " ORDER BY event_id, starts_utc",
-            [event_ids, event_ids],
-        )
-        .fetchall()
-    )
-    out: dict[int, list[tuple]] = {}
-    for event_id, *rest in rows:
-        out.setdefault(event_id, []).append(tuple(rest))
-    return out
-
-
 def export_ics(
-    con: duckdb.DuckDBPyConnection,
+    con: Db,
     *,
     user: User | None,
     event_ids: list[int] | None = None,
@@ -218,15 +186,8 @@ def export_ics(
     Join details go only into events whose details the user may see; `refresh` adds the
     REFRESH-INTERVAL and X-PUBLISHED-TTL hints that subscribed clients follow.
     """
-    rows = _export_rows(con, event_ids)
-    for row in rows:
-        for key in ("location", "description", "rrule", "exdates", "workstream_id"):
-            if row[key] != row[key]:  # pandas turns NULL into NaN in object columns
-                row[key] = None
-        row["starts_utc"] = row["starts_utc"].to_pydatetime()
-        row["ends_utc"] = row["ends_utc"].to_pydatetime()
-        row["updated_at_utc"] = row["updated_at_utc"].to_pydatetime()
-    agenda = _agenda_rows(con, event_ids)
+    rows = store.list_export_rows(con, event_ids=event_ids)
+    agenda = store.list_agenda_rows(con, event_ids=event_ids)
     joins = ev.join_details_for(con, user=user, event_ids=event_ids) if include_join_details else {}
     lines = [
         "BEGIN:VCALENDAR",
@@ -619,35 +580,11 @@ def _event_in(parsed: _Parsed, existing: ev.Event | None, actor: User) -> ev.Eve
     )
 
 
-_STORED = (
-    "event_id, uid, title, kind, audience, workstream_id, starts_utc, ends_utc, tz, all_day,"
-    " location, description, rrule, exdates, status, sequence, capacity, open_to_non_champions,"
-    " is_demo, source, updated_at_utc"
-)
-
-
-def _existing(cur: duckdb.DuckDBPyConnection, uids: list[str]) -> dict[str, ev.Event]:
-    """Return the stored events with these UIDs, read in one query."""
-    cur.register("import_uids", pd.DataFrame({"uid": pd.Series(uids, dtype=object)}))
-    try:
-        frame = cur.execute(
-            f"SELECT {_STORED} FROM events JOIN import_uids USING (uid)"  # noqa: S608
-        ).df()
-    finally:
-        cur.unregister("import_uids")
-    out = {}
-    for row in frame.astype(object).where(frame.notna(), None).to_dict("records"):
-        for key in ("starts_utc", "ends_utc", "updated_at_utc"):
-            row[key] = row[key].to_pydatetime()
-        out[row["uid"]] = ev.Event(**row)
-    return out
-
-
 def _plan(
-    cur: duckdb.DuckDBPyConnection, actor: User, parsed: list[_Parsed]
+    conn, actor: User, parsed: list[_Parsed]
 ) -> tuple[list[tuple[ImportRow, ev.EventIn, ev.Event | None]], list[str]]:
-    existing = _existing(cur, [p.uid for p in parsed])
-    workstreams = {r[0] for r in cur.execute("SELECT workstream_id FROM workstreams").fetchall()}
+    existing = store.list_events_by_uid(conn, uids=[p.uid for p in parsed])
+    workstreams = store.list_workstream_ids(conn)
     problems, plan = [], []
     for p in parsed:
         before = existing.get(p.uid)
@@ -670,7 +607,7 @@ def _plan(
         if before is None:
             action = "create"
         else:
-            same = ev._comparable(before) == ev._row_values(event_in)
+            same = ev.stored_values(before) == ev.event_values(event_in)
             action = "unchanged" if same else "update"
         when = (
             f"{event_in.start_local:%Y-%m-%d}"
@@ -688,126 +625,76 @@ def _plan(
     return plan, problems
 
 
-def preview_import(
-    con: duckdb.DuckDBPyConnection, *, actor: User, data: bytes, default_tz: str = "UTC"
-) -> ImportResult:
+def preview_import(con: Db, *, actor: User, data: bytes, default_tz: str = "UTC") -> ImportResult:
     """Say what importing the file would create, update or leave unchanged; write nothing."""
     parsed, notes = parse_ics(data, default_tz=default_tz)
-    plan, problems = _plan(con.cursor(), actor, parsed)
+    with con.reading() as conn:
+        plan, problems = _plan(conn, actor, parsed)
     if problems:
         raise ImportRefused(problems)
     return ImportResult(rows=[row for row, _, _ in plan], notes=notes)
 
 
-_INSERT_COLUMNS = (
-    "uid, title, kind, audience, workstream_id, starts_utc, ends_utc, tz, all_day, location,"
-    " description, rrule, exdates, status, sequence, capacity, open_to_non_champions, source,"
-    " is_demo, created_by, updated_at_utc"
-)
-
-
-def _write_plan(cur: duckdb.DuckDBPyConnection, actor: User, plan: list, source: str) -> None:
+def _write_plan(conn, actor: User, plan: list, source: str) -> None:
     """Insert and update in bulk (one statement each), with one audit entry per event."""
-    now = ev.audit.utcnow()
+    now = audit.utcnow()
     creates = [(row, e) for row, e, _ in plan if row.action == "create"]
     updates = [(row, e, b) for row, e, b in plan if row.action == "update"]
-    audits = []
+    entries = []
     if creates:
         records = []
         for _row, event_in in creates:
-            values = ev._row_values(event_in)
+            values = ev.event_values(event_in)
             records.append(
-                {
-                    "uid": event_in.uid,
-                    **values,
-                    "sequence": 0,
-                    "source": source,
-                    "is_demo": False,
-                    "created_by": actor.username,
-                    "updated_at_utc": now,
-                }
-            )
-        frame = pd.DataFrame.from_records(
-            records, columns=[c.strip() for c in _INSERT_COLUMNS.split(",")]
-        )
-        cur.register("import_new", frame.astype(object))
-        try:
-            cur.execute(
-                f"INSERT INTO events ({_INSERT_COLUMNS}) SELECT uid, title, kind, audience,"  # noqa: S608
-                " workstream_id::VARCHAR, starts_utc::TIMESTAMP, ends_utc::TIMESTAMP, tz,"
-                " all_day::BOOLEAN, location::VARCHAR, description::VARCHAR, rrule::VARCHAR,"
-                " exdates::VARCHAR, status, sequence::INTEGER, capacity::INTEGER,"
-                " open_to_non_champions::BOOLEAN, source, is_demo::BOOLEAN, created_by,"
-                " updated_at_utc::TIMESTAMP FROM import_new"
-            )
-            ids = dict(
-                cur.execute(
-                    "SELECT uid, event_id FROM events JOIN import_new USING (uid)"
-                ).fetchall()
-            )
-        finally:
-            cur.unregister("import_new")
-        for (row, _), record in zip(creates, records, strict=True):
-            row.event_id = ids[row.uid]
-            audits.append(("create", row.event_id, None, record))
-    moved = [(row, e, b) for row, e, b in updates if e.workstream_id != b.workstream_id]
-    for row, event_in, before in moved:
-        ev._move_workstream(cur, row.event_id, before.title, event_in.workstream_id)
-    if updates:
-        records = []
-        for row, event_in, before in updates:
-            values = ev._row_values(event_in)
-            old = ev._comparable(before)
-            changed = [k for k in values if values[k] != old[k]]
-            audits.append(
-                (
-                    "update",
-                    row.event_id,
-                    {k: old[k] for k in changed},
-                    {k: values[k] for k in changed},
+                store.EventRecordIn(
+                    uid=event_in.uid,
+                    workstream_id=values["workstream_id"],
+                    fields={k: values[k] for k in store.FIELDS},
+                    source=source,
+                    created_by=actor.username,
+                    updated_at_utc=now,
                 )
             )
-            records.append({"event_id": row.event_id, **values, "updated_at_utc": now})
-        cur.register("import_changed", pd.DataFrame.from_records(records).astype(object))
-        try:
-            cur.execute(
-                "UPDATE events SET title = u.title, kind = u.kind, audience = u.audience,"
-                " starts_utc = u.starts_utc::TIMESTAMP, ends_utc = u.ends_utc::TIMESTAMP,"
-                " tz = u.tz, all_day = u.all_day::BOOLEAN, location = u.location::VARCHAR,"
-                " description = u.description::VARCHAR, rrule = u.rrule::VARCHAR,"
-                " exdates = u.exdates::VARCHAR, status = u.status,"
-                " capacity = u.capacity::INTEGER,"
-                " open_to_non_champions = u.open_to_non_champions::BOOLEAN,"
-                " sequence = events.sequence + 1, updated_at_utc = u.updated_at_utc::TIMESTAMP"
-                " FROM import_changed u WHERE events.event_id = u.event_id::INTEGER"
+        ids = store.insert_events(conn, records)
+        for (row, event_in), record in zip(creates, records, strict=True):
+            row.event_id = ids[row.uid]
+            after = dict(ev.event_values(event_in), uid=record.uid, sequence=0, source=source)
+            entries.append(
+                audit.entry(
+                    actor=actor,
+                    action="create",
+                    entity="event",
+                    entity_id=row.event_id,
+                    after=after,
+                    at_utc=now,
+                )
             )
-        finally:
-            cur.unregister("import_changed")
-    if audits:
-        frame = pd.DataFrame(
-            {
-                "at_utc": now,
-                "username": actor.username,
-                "action": [a[0] for a in audits],
-                "entity": "event",
-                "entity_id": [str(a[1]) for a in audits],
-                "before_json": [ev.audit._to_json(a[2]) for a in audits],
-                "after_json": [ev.audit._to_json(a[3]) for a in audits],
-            }
+    for row, event_in, before in updates:
+        if event_in.workstream_id != before.workstream_id:
+            ev.move_workstream(conn, row.event_id, before.title, event_in.workstream_id)
+    changes = []
+    for row, event_in, before in updates:
+        values = ev.event_values(event_in)
+        old = ev.stored_values(before)
+        changed = [k for k in values if values[k] != old[k]]
+        entries.append(
+            audit.entry(
+                actor=actor,
+                action="update",
+                entity="event",
+                entity_id=row.event_id,
+                before={k: old[k] for k in changed},
+                after={k: values[k] for k in changed},
+                at_utc=now,
+            )
         )
-        cur.register("import_audit", frame.astype(object))
-        try:
-            cur.execute(
-                "INSERT INTO audit_log (at_utc, username, action, entity, entity_id, before_json,"
-                " after_json) SELECT at_utc::TIMESTAMP, username, action, entity, entity_id,"
-                " before_json::VARCHAR, after_json::VARCHAR FROM import_audit"
-            )
-        finally:
-            cur.unregister("import_audit")
+        changes.append({"event_id": row.event_id, **values})
+    store.bump_sequences(conn, changes=changes, at_utc=now)
+    audit.record_many(conn, entries)
 
 
 def import_ics(
-    con: duckdb.DuckDBPyConnection,
+    con: Db,
     *,
     actor: User,
     data: bytes,
@@ -816,17 +703,21 @@ def import_ics(
 ) -> ImportResult:
     """Import the file all-or-nothing, matching events by UID; return what was done."""
     parsed, notes = parse_ics(data, default_tz=default_tz)
+
+    def work(conn):
+        plan, problems = _plan(conn, actor, parsed)
+        if problems:
+            raise ImportRefused(problems)
+        _write_plan(conn, actor, plan, source)
+        return plan
+
     try:
-        with transaction(con) as cur:
-            plan, problems = _plan(cur, actor, parsed)
-            if problems:
-                raise ImportRefused(problems)
-            _write_plan(cur, actor, plan, source)
-    except (duckdb.ConstraintException, duckdb.TransactionException) as exc:
+        plan = con.write(work)
+    except WriteConflict:
         raise ImportRefused(
             [
                 "The calendar changed while importing (someone saved the same events at the "
-                f"same time). Try again. ({str(exc)[:160]})"
+                "same time). Nothing was imported; try again."
             ]
         ) from None
     except ValueError as exc:

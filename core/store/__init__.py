@@ -208,6 +208,22 @@ def open_store(target: str | Path, *, migrate: bool = True) -> Db:
     return db
 
 
+def table_counts(db: Db) -> dict[str, int]:
+    """The row count of every table, by name (backup checks, the Admin page, tests)."""
+    with db.reading() as conn:
+        names = conn.execute(
+            sa.text(
+                "SELECT table_name FROM information_schema.tables"
+                " WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'"
+                " ORDER BY table_name"
+            )
+        ).scalars()
+        return {
+            name: conn.execute(sa.select(sa.func.count()).select_from(sa.table(name))).scalar()
+            for name in list(names)
+        }
+
+
 _SHARED: dict[str, Db] = {}
 _SHARED_LOCK = threading.Lock()
 

@@ -70,3 +70,10 @@ def list_audit_facets(db: Db) -> tuple[list[str], list[str]]:
             conn.execute(sa.text("SELECT DISTINCT username FROM audit_log ORDER BY 1")).scalars()
         )
     return entities, users
+
+
+def insert_audit_entries(conn: sa.Connection, entries: list[AuditEntryIn]) -> None:
+    """Append many entries in one statement (a bulk import: one entry per changed record)."""
+    if entries:
+        table = sa.table("audit_log", *(sa.column(c) for c in AuditEntryIn.model_fields))
+        conn.execute(sa.insert(table), [e.model_dump() for e in entries])
