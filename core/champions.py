@@ -6,13 +6,13 @@ from datetime import UTC, date, datetime
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import duckdb
 import pandas as pd
 from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
 from core import audit
-from core.db import transaction
 from core.permissions import PermissionDenied, User, can, require
+from core.store import Db
+from core.store import champions as store
 
 PRECISION_LABELS = {
     "day": "exact day",
@@ -124,26 +124,23 @@ class ChampionIn(BaseModel):
         return self
 
 
-def list_champions(con: duckdb.DuckDBPyConnection, *, now: datetime | None = None) -> pd.DataFrame:
+def _term_text(starts_on, ends_on, note) -> str:
+    def month(value) -> str:
+        return "?" if value is None or pd.isna(value) else f"{value:%b %Y}"
+
+    text = f"{month(starts_on)} - {month(ends_on)}"
+    return text + (f": {note}" if note is not None and not pd.isna(note) else "")
+
+
+def list_champions(con: Db, *, now: datetime | None = None) -> pd.DataFrame:
     """Return every Champion with names, regions, join date as text, co-chair terms and local time."""
-    df = (
-        con.cursor()
-        .execute(
-            """
-        SELECT c.m49, k.iso3, k.name_en AS country, k.region, k.sub_region, c.joined_on,
-               c.joined_precision, c.source, c.capital_tz, c.status, c.notes,
-               EXISTS (SELECT 1 FROM cochair_terms t WHERE t.m49 = c.m49) AS co_chair,
-               (SELECT string_agg(
-                    coalesce(strftime(t.starts_on, '%b %Y'), '?') || ' - '
-                    || coalesce(strftime(t.ends_on, '%b %Y'), '?')
-                    || coalesce(': ' || t.note, ''), '; ' ORDER BY t.starts_on)
-                FROM cochair_terms t WHERE t.m49 = c.m49) AS co_chair_terms
-        FROM champions c JOIN countries k USING (m49)
-        ORDER BY k.name_en
-        """
-        )
-        .df()
-    )
+    df = store.list_champion_rows(con)
+    terms: dict[int, list[str]] = {}
+    for t in store.list_cochair_term_dates(con).itertuples():
+        terms.setdefault(int(t.m49), []).append(_term_text(t.starts_on, t.ends_on, t.note))
+    df["co_chair_terms"] = [
+        "; ".join(terms[m]) if m in terms else None for m in df["m49"].astype(int)
+    ]
     df["joined"] = [
         format_joined(d, p) for d, p in zip(df["joined_on"], df["joined_precision"], strict=True)
     ]
@@ -151,99 +148,64 @@ def list_champions(con: duckdb.DuckDBPyConnection, *, now: datetime | None = Non
     return df
 
 
-def list_countries(
-    con: duckdb.DuckDBPyConnection, *, champions: bool | None = None
-) -> pd.DataFrame:
+def list_countries(con: Db, *, champions: bool | None = None) -> pd.DataFrame:
     """Return UN M49 countries (iso3, m49, name), optionally only Champions or only non-Champions."""
-    df = (
-        con.cursor()
-        .execute(
-            "SELECT k.iso3, k.m49, k.name_en AS country, c.m49 IS NOT NULL AS is_champion"
-            " FROM countries k LEFT JOIN champions c USING (m49) ORDER BY k.name_en"
-        )
-        .df()
-    )
+    df = store.list_country_rows(con)
     if champions is None:
         return df
     return df[df["is_champion"] == champions].reset_index(drop=True)
 
 
-def _m49_of(cur: duckdb.DuckDBPyConnection, iso3: str) -> tuple[int, str]:
-    row = cur.execute("SELECT m49, name_en FROM countries WHERE iso3 = ?", [iso3]).fetchall()
-    if not row:
+def _m49_of(conn, iso3: str) -> tuple[int, str]:
+    country = store.get_country(conn, iso3=iso3)
+    if country is None:
         raise ValueError(f"Country: {iso3!r} is not an ISO 3166 alpha-3 code of a UN M49 country.")
-    return row[0]
+    return country.m49, country.name_en
 
 
-def _champion_row(cur: duckdb.DuckDBPyConnection, m49: int) -> dict | None:
-    rows = cur.execute(
-        "SELECT joined_on, joined_precision, source, capital_tz, status, notes"
-        " FROM champions WHERE m49 = ?",
-        [m49],
-    ).fetchall()
-    if not rows:
-        return None
-    keys = ("joined_on", "joined_precision", "source", "capital_tz", "status", "notes")
-    return dict(zip(keys, rows[0], strict=True))
+def _champion_row(conn, m49: int) -> dict | None:
+    record = store.get_champion(conn, m49=m49)
+    return None if record is None else record.model_dump()
 
 
-def add_champion(con: duckdb.DuckDBPyConnection, *, actor: User, champion_in: ChampionIn) -> int:
+def _values(m49: int, champion_in: ChampionIn) -> store.ChampionValues:
+    return store.ChampionValues(m49=m49, **champion_in.model_dump(exclude={"iso3"}))
+
+
+def add_champion(con: Db, *, actor: User, champion_in: ChampionIn) -> int:
     """Add a Champion country (champion.edit), audited; refuse a country already in the registry."""
     require(actor, "champion.edit")
-    try:
-        with transaction(con) as cur:
-            m49, name = _m49_of(cur, champion_in.iso3)
-            cur.execute(
-                "INSERT INTO champions (m49, joined_on, joined_precision, source, capital_tz, status,"
-                " notes) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [
-                    m49,
-                    champion_in.joined_on,
-                    champion_in.joined_precision,
-                    champion_in.source,
-                    champion_in.capital_tz,
-                    champion_in.status,
-                    champion_in.notes,
-                ],
-            )
-            audit.record(
-                cur,
-                actor=actor,
-                action="champion.add",
-                entity="champion",
-                entity_id=champion_in.iso3,
-                after=champion_in,
-            )
-    except duckdb.ConstraintException:
-        raise ValueError(f"Country: {name} is already a Champion; edit it instead.") from None
-    return m49
+
+    def fn(conn) -> int:
+        m49, name = _m49_of(conn, champion_in.iso3)
+        if store.get_champion(conn, m49=m49) is not None:
+            raise ValueError(f"Country: {name} is already a Champion; edit it instead.")
+        store.insert_champion(conn, _values(m49, champion_in))
+        audit.record(
+            conn,
+            actor=actor,
+            action="champion.add",
+            entity="champion",
+            entity_id=champion_in.iso3,
+            after=champion_in,
+        )
+        return m49
+
+    return con.write(fn)
 
 
-def update_champion(
-    con: duckdb.DuckDBPyConnection, *, actor: User, champion_in: ChampionIn
-) -> None:
+def update_champion(con: Db, *, actor: User, champion_in: ChampionIn) -> None:
     """Change a Champion's join date, source, time zone, status or notes (champion.edit), audited."""
     require(actor, "champion.edit")
-    with transaction(con) as cur:
-        m49, name = _m49_of(cur, champion_in.iso3)
-        before = _champion_row(cur, m49)
+
+    def fn(conn) -> None:
+        m49, name = _m49_of(conn, champion_in.iso3)
+        before = _champion_row(conn, m49)
         if before is None:
             raise ValueError(f"Country: {name} is not a Champion; add it first.")
-        cur.execute(
-            "UPDATE champions SET joined_on = ?, joined_precision = ?, source = ?, capital_tz = ?,"
-            " status = ?, notes = ? WHERE m49 = ?",
-            [
-                champion_in.joined_on,
-                champion_in.joined_precision,
-                champion_in.source,
-                champion_in.capital_tz,
-                champion_in.status,
-                champion_in.notes,
-                m49,
-            ],
-        )
+        store.update_champion(conn, _values(m49, champion_in))
         audit.record(
-            cur,
+            conn,
             actor=actor,
             action="champion.edit",
             entity="champion",
@@ -251,6 +213,8 @@ def update_champion(
             before=before,
             after=champion_in,
         )
+
+    con.write(fn)
 
 
 class CochairTermIn(BaseModel):
@@ -269,67 +233,53 @@ class CochairTermIn(BaseModel):
         return self
 
 
-def add_cochair_term(con: duckdb.DuckDBPyConnection, *, actor: User, term_in: CochairTermIn) -> int:
+def add_cochair_term(con: Db, *, actor: User, term_in: CochairTermIn) -> int:
     """Record a co-chair term of a Champion (champion.edit), audited."""
     require(actor, "champion.edit")
-    with transaction(con) as cur:
-        m49, name = _m49_of(cur, term_in.iso3.upper())
-        if _champion_row(cur, m49) is None:
+
+    def fn(conn) -> int:
+        m49, name = _m49_of(conn, term_in.iso3.upper())
+        if _champion_row(conn, m49) is None:
             raise ValueError(f"Country: {name} is not a Champion.")
-        term_id = cur.execute(
-            "INSERT INTO cochair_terms (m49, starts_on, ends_on, note, source) VALUES (?, ?, ?, ?, ?)"
-            " RETURNING term_id",
-            [m49, term_in.starts_on, term_in.ends_on, term_in.note, term_in.source],
-        ).fetchall()[0][0]
+        term_id = store.insert_cochair_term(
+            conn, store.CochairTermValues(m49=m49, **term_in.model_dump(exclude={"iso3"}))
+        )
         audit.record(
-            cur,
+            conn,
             actor=actor,
             action="cochair.add",
             entity="cochair_term",
             entity_id=term_id,
             after=term_in,
         )
-    return term_id
+        return term_id
+
+    return con.write(fn)
 
 
-def list_cochair_terms(con: duckdb.DuckDBPyConnection, *, iso3: str | None = None) -> pd.DataFrame:
+def list_cochair_terms(con: Db, *, iso3: str | None = None) -> pd.DataFrame:
     """Return co-chair terms (all, or one Champion's), open terms first, for the edit forms."""
-    return (
-        con.cursor()
-        .execute(
-            "SELECT t.term_id, k.iso3, k.name_en AS country, t.starts_on, t.ends_on, t.note,"
-            " t.source FROM cochair_terms t JOIN countries k USING (m49)"
-            " WHERE CAST(? AS VARCHAR) IS NULL OR k.iso3 = ?"
-            " ORDER BY t.ends_on IS NOT NULL, k.name_en, t.starts_on",
-            [iso3, iso3],
-        )
-        .df()
-    )
+    return store.list_cochair_terms(con, iso3=iso3)
 
 
-def end_cochair_term(
-    con: duckdb.DuckDBPyConnection, *, actor: User, term_id: int, ends_on: date
-) -> None:
+def end_cochair_term(con: Db, *, actor: User, term_id: int, ends_on: date) -> None:
     """Close an open co-chair term on `ends_on` (champion.edit), audited; refuse an ended one."""
     require(actor, "champion.edit")
-    with transaction(con) as cur:
-        rows = cur.execute(
-            "SELECT k.name_en, t.starts_on, t.ends_on FROM cochair_terms t"
-            " JOIN countries k USING (m49) WHERE t.term_id = ?",
-            [term_id],
-        ).fetchall()
-        if not rows:
+
+    def fn(conn) -> None:
+        term = store.get_cochair_term(conn, term_id=term_id)
+        if term is None:
             raise ValueError(f"Co-chair term {term_id} does not exist.")
-        name, starts_on, ended = rows[0]
+        name, starts_on, ended = term.country, term.starts_on, term.ends_on
         if ended is not None:
             raise ValueError(f"Term end: {name}'s co-chair term already ended on {ended:%d %b %Y}.")
         if starts_on is not None and ends_on < starts_on:
             raise ValueError(
                 f"Term end: {ends_on:%d %b %Y} is before the term started ({starts_on:%d %b %Y})."
             )
-        cur.execute("UPDATE cochair_terms SET ends_on = ? WHERE term_id = ?", [ends_on, term_id])
+        store.update_cochair_term_end(conn, term_id=term_id, ends_on=ends_on)
         audit.record(
-            cur,
+            conn,
             actor=actor,
             action="cochair.end",
             entity="cochair_term",
@@ -337,6 +287,8 @@ def end_cochair_term(
             before={"ends_on": None},
             after={"ends_on": ends_on},
         )
+
+    con.write(fn)
 
 
 # Focal points: contact details, only for roles allowed contacts.view ------------------------
@@ -351,76 +303,57 @@ class FocalPointIn(BaseModel):
     title: str | None = None
 
 
-def list_focal_points(
-    con: duckdb.DuckDBPyConnection, *, user: User, iso3: str | None = None
-) -> pd.DataFrame:
+def list_focal_points(con: Db, *, user: User, iso3: str | None = None) -> pd.DataFrame:
     """Return focal points (all, or one Champion's); refuse users not allowed contacts.view."""
     if not can(user, "contacts.view"):
         raise PermissionDenied(
             f"{user.username if user else 'Nobody'} may not see Champions' contact details."
         )
-    return (
-        con.cursor()
-        .execute(
-            "SELECT f.focal_id, k.iso3, k.name_en AS country, f.name, f.title, f.email, f.is_demo"
-            " FROM focal_points f JOIN countries k USING (m49)"
-            " WHERE ? IS NULL OR k.iso3 = ? ORDER BY k.name_en, f.name",
-            [iso3, iso3],
-        )
-        .df()
-    )
+    return store.list_focal_points(con, iso3=iso3)
 
 
-def add_focal_point(con: duckdb.DuckDBPyConnection, *, actor: User, focal_in: FocalPointIn) -> int:
+def _focal_values(conn, focal_in: FocalPointIn) -> store.FocalPointValues:
+    m49, name = _m49_of(conn, focal_in.iso3.upper())
+    if _champion_row(conn, m49) is None:
+        raise ValueError(f"Country: {name} is not a Champion.")
+    return store.FocalPointValues(m49=m49, **focal_in.model_dump(exclude={"iso3"}))
+
+
+def add_focal_point(con: Db, *, actor: User, focal_in: FocalPointIn) -> int:
     """Add a focal point to a Champion (champion.edit), audited."""
     require(actor, "champion.edit")
-    with transaction(con) as cur:
-        m49, name = _m49_of(cur, focal_in.iso3.upper())
-        if _champion_row(cur, m49) is None:
-            raise ValueError(f"Country: {name} is not a Champion.")
-        focal_id = cur.execute(
-            "INSERT INTO focal_points (m49, name, email, title) VALUES (?, ?, ?, ?)"
-            " RETURNING focal_id",
-            [m49, focal_in.name, focal_in.email, focal_in.title],
-        ).fetchall()[0][0]
+
+    def fn(conn) -> int:
+        focal_id = store.insert_focal_point(conn, _focal_values(conn, focal_in))
         audit.record(
-            cur,
+            conn,
             actor=actor,
             action="focal_point.add",
             entity="focal_point",
             entity_id=focal_id,
             after=focal_in,
         )
-    return focal_id
+        return focal_id
+
+    return con.write(fn)
 
 
-def _focal_row(cur: duckdb.DuckDBPyConnection, focal_id: int) -> dict:
-    rows = cur.execute(
-        "SELECT k.iso3, f.name, f.email, f.title FROM focal_points f JOIN countries k USING (m49)"
-        " WHERE f.focal_id = ?",
-        [focal_id],
-    ).fetchall()
-    if not rows:
+def _focal_row(conn, focal_id: int) -> dict:
+    record = store.get_focal_point(conn, focal_id=focal_id)
+    if record is None:
         raise ValueError(f"Focal point {focal_id} does not exist (it may have been deleted).")
-    return dict(zip(("iso3", "name", "email", "title"), rows[0], strict=True))
+    return record.model_dump()
 
 
-def update_focal_point(
-    con: duckdb.DuckDBPyConnection, *, actor: User, focal_id: int, focal_in: FocalPointIn
-) -> None:
+def update_focal_point(con: Db, *, actor: User, focal_id: int, focal_in: FocalPointIn) -> None:
     """Change a focal point's name, e-mail, title or Champion (champion.edit), audited."""
     require(actor, "champion.edit")
-    with transaction(con) as cur:
-        before = _focal_row(cur, focal_id)
-        m49, name = _m49_of(cur, focal_in.iso3.upper())
-        if _champion_row(cur, m49) is None:
-            raise ValueError(f"Country: {name} is not a Champion.")
-        cur.execute(
-            "UPDATE focal_points SET m49 = ?, name = ?, email = ?, title = ? WHERE focal_id = ?",
-            [m49, focal_in.name, focal_in.email, focal_in.title, focal_id],
-        )
+
+    def fn(conn) -> None:
+        before = _focal_row(conn, focal_id)
+        store.update_focal_point(conn, focal_id=focal_id, focal=_focal_values(conn, focal_in))
         audit.record(
-            cur,
+            conn,
             actor=actor,
             action="focal_point.edit",
             entity="focal_point",
@@ -429,15 +362,18 @@ def update_focal_point(
             after=focal_in,
         )
 
+    con.write(fn)
 
-def delete_focal_point(con: duckdb.DuckDBPyConnection, *, actor: User, focal_id: int) -> None:
+
+def delete_focal_point(con: Db, *, actor: User, focal_id: int) -> None:
     """Remove a focal point (champion.edit), audited with the details it held."""
     require(actor, "champion.edit")
-    with transaction(con) as cur:
-        before = _focal_row(cur, focal_id)
-        cur.execute("DELETE FROM focal_points WHERE focal_id = ?", [focal_id])
+
+    def fn(conn) -> None:
+        before = _focal_row(conn, focal_id)
+        store.delete_focal_point(conn, focal_id=focal_id)
         audit.record(
-            cur,
+            conn,
             actor=actor,
             action="focal_point.delete",
             entity="focal_point",
@@ -445,46 +381,26 @@ def delete_focal_point(con: duckdb.DuckDBPyConnection, *, actor: User, focal_id:
             before=before,
         )
 
+    con.write(fn)
+
 
 # Geographic balance --------------------------------------------------------------------------
 
 
-def list_groupings(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+def list_groupings(con: Db) -> pd.DataFrame:
     """Return the regional groupings users can choose from, with their rules."""
-    return (
-        con.cursor()
-        .execute("SELECT grouping_id, name, derived, rule FROM groupings ORDER BY grouping_id")
-        .df()
-    )
+    return store.list_groupings(con)
 
 
-def balance(con: duckdb.DuckDBPyConnection, grouping_id: str) -> pd.DataFrame:
+def balance(con: Db, grouping_id: str) -> pd.DataFrame:
     """Count active Champions and UN member states per group, with each group's fair share.
 
     `fair_share` is the number of Champions the group would have if Champions were spread like
     UN member states; `under_represented` marks groups with Champions but fewer than half that.
     """
-    df = (
-        con.cursor()
-        .execute(
-            """
-        SELECT g.group_name AS "group",
-               count(*) FILTER (WHERE k.is_un_member) AS un_member_states,
-               count(c.m49) FILTER (WHERE c.status = 'active') AS champions,
-               string_agg(k.name_en, ', ' ORDER BY k.name_en)
-                   FILTER (WHERE c.status = 'active') AS champion_countries
-        FROM grouping_members g
-        JOIN countries k USING (m49)
-        LEFT JOIN champions c USING (m49)
-        WHERE g.grouping_id = ?
-        GROUP BY g.group_name
-        HAVING count(*) FILTER (WHERE k.is_un_member) > 0
-        ORDER BY g.group_name
-        """,
-            [grouping_id],
-        )
-        .df()
-    )
+    df = store.list_balance_rows(con, grouping_id=grouping_id)
+    df["un_member_states"] = df["un_member_states"].astype("int64")
+    df["champions"] = df["champions"].astype("int64")
     total_champions = int(df["champions"].sum())
     total_members = int(df["un_member_states"].sum())
     df["share_of_members"] = df["champions"] / df["un_member_states"]
@@ -522,17 +438,9 @@ def gap_sentences(df: pd.DataFrame) -> list[str]:
     return sentences
 
 
-def northern_america_note(con: duckdb.DuckDBPyConnection, grouping_id: str) -> str:
+def northern_america_note(con: Db, grouping_id: str) -> str:
     """Say where this grouping counts Canada and the United States (a visible choice)."""
-    rows = (
-        con.cursor()
-        .execute(
-            "SELECT k.name_en, g.group_name FROM grouping_members g JOIN countries k USING (m49)"
-            " WHERE g.grouping_id = ? AND k.iso3 IN ('CAN', 'USA') ORDER BY k.name_en",
-            [grouping_id],
-        )
-        .fetchall()
-    )
+    rows = store.list_country_groups(con, grouping_id=grouping_id, iso3s=["CAN", "USA"])
     groups = sorted({group for _, group in rows})
     if not rows:
         return "Canada and the United States are in no group of this grouping."
@@ -541,18 +449,9 @@ def northern_america_note(con: duckdb.DuckDBPyConnection, grouping_id: str) -> s
     return "In this grouping " + ", ".join(f"{n} is counted under {g}" for n, g in rows) + "."
 
 
-def list_grouping_members(con: duckdb.DuckDBPyConnection, *, grouping_id: str) -> pd.DataFrame:
+def list_grouping_members(con: Db, *, grouping_id: str) -> pd.DataFrame:
     """Return each country of a grouping with its group."""
-    return (
-        con.cursor()
-        .execute(
-            'SELECT k.iso3, k.name_en AS country, g.group_name AS "group", k.is_un_member'
-            " FROM grouping_members g JOIN countries k USING (m49) WHERE g.grouping_id = ?"
-            " ORDER BY g.group_name, k.name_en",
-            [grouping_id],
-        )
-        .df()
-    )
+    return store.list_grouping_members(con, grouping_id=grouping_id)
 
 
 class GroupingMemberIn(BaseModel):
@@ -563,72 +462,55 @@ class GroupingMemberIn(BaseModel):
     group_name: str = Field(min_length=2, max_length=80)
 
 
-def set_grouping_member(
-    con: duckdb.DuckDBPyConnection, *, actor: User, member_in: GroupingMemberIn
-) -> None:
+def set_grouping_member(con: Db, *, actor: User, member_in: GroupingMemberIn) -> None:
     """Move a country to a group of a derived grouping (grouping.edit: admins), audited.
 
     Only derived groupings may be edited: the M49 ones are the UN's standard and stay as published.
     """
     require(actor, "grouping.edit")
-    with transaction(con) as cur:
-        grouping = cur.execute(
-            "SELECT name, derived FROM groupings WHERE grouping_id = ?", [member_in.grouping_id]
-        ).fetchall()
-        if not grouping:
+    group_name = member_in.group_name.strip()
+
+    def fn(conn) -> None:
+        grouping = store.get_grouping(conn, grouping_id=member_in.grouping_id)
+        if grouping is None:
             raise ValueError(f"Grouping: {member_in.grouping_id!r} does not exist.")
-        if not grouping[0][1]:
+        if not grouping.derived:
             raise ValueError(
-                f"Grouping: {grouping[0][0]} is the UN's published standard and cannot be edited; "
+                f"Grouping: {grouping.name} is the UN's published standard and cannot be edited; "
                 "only derived groupings can."
             )
-        m49, _name = _m49_of(cur, member_in.iso3.upper())
-        before = cur.execute(
-            "SELECT group_name FROM grouping_members WHERE grouping_id = ? AND m49 = ?",
-            [member_in.grouping_id, m49],
-        ).fetchall()
-        if before:
-            cur.execute(
-                "UPDATE grouping_members SET group_name = ? WHERE grouping_id = ? AND m49 = ?",
-                [member_in.group_name.strip(), member_in.grouping_id, m49],
-            )
-        else:
-            cur.execute(
-                "INSERT INTO grouping_members VALUES (?, ?, ?)",
-                [member_in.grouping_id, m49, member_in.group_name.strip()],
-            )
+        m49, _name = _m49_of(conn, member_in.iso3.upper())
+        before = store.get_grouping_member_group(conn, grouping_id=member_in.grouping_id, m49=m49)
+        store.upsert_grouping_member(
+            conn,
+            grouping_id=member_in.grouping_id,
+            m49=m49,
+            group_name=group_name,
+            exists=before is not None,
+        )
         audit.record(
-            cur,
+            conn,
             actor=actor,
             action="grouping.edit",
             entity="grouping_member",
             entity_id=f"{member_in.grouping_id}:{member_in.iso3.upper()}",
-            before={"group": before[0][0]} if before else None,
-            after={"group": member_in.group_name.strip()},
+            before={"group": before} if before is not None else None,
+            after={"group": group_name},
         )
+
+    con.write(fn)
 
 
 # Growth over time ------------------------------------------------------------------------------
 
 
-def growth(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+def growth(con: Db) -> pd.DataFrame:
     """Return Champions in join-date order with a running count; unknown dates are left out.
 
     `date_kind` says what the date means: 'joined' (a source dates the joining) or 'named by'
     (a source names the country as a Champion by then: it joined on or before that date).
     """
-    df = (
-        con.cursor()
-        .execute(
-            """
-        SELECT k.name_en AS country, c.joined_on, c.joined_precision
-        FROM champions c JOIN countries k USING (m49)
-        WHERE c.joined_on IS NOT NULL
-        ORDER BY c.joined_on, k.name_en
-        """
-        )
-        .df()
-    )
+    df = store.list_growth_rows(con)
     df["date_kind"] = [
         "named as Champion by" if p == "by" else "joined" for p in df["joined_precision"]
     ]
@@ -639,16 +521,12 @@ def growth(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return df
 
 
-def count_unknown_join_dates(con: duckdb.DuckDBPyConnection) -> int:
+def count_unknown_join_dates(con: Db) -> int:
     """Return how many Champions have no known join date."""
-    return (
-        con.cursor()
-        .execute("SELECT count(*) FROM champions WHERE joined_on IS NULL")
-        .fetchall()[0][0]
-    )
+    return store.count_unknown_join_dates(con)
 
 
-def growth_by_date(con: duckdb.DuckDBPyConnection, *, today: date | None = None) -> pd.DataFrame:
+def growth_by_date(con: Db, *, today: date | None = None) -> pd.DataFrame:
     """Return one row per dated step (date, kind, countries added, running count), ending today.
 
     The last row repeats the final count at `today` so a step line reaches the present.

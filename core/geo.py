@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 from functools import lru_cache
 
-import duckdb
 import pandas as pd
 
 from core.reference import WORLD_TOPOJSON
+from core.store import Db
+from core.store import champions as store
 
 CHAMPION = "Champion"
 CANDIDATE = "Registered for an open meeting (possible candidate)"
@@ -25,44 +26,18 @@ def map_id(m49: int) -> str:
     return f"{int(m49):03d}"
 
 
-def list_candidates(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+def list_candidates(con: Db) -> pd.DataFrame:
     """Return non-Champion countries registered for open meetings, with how often and when last.
 
     An open meeting is one open to non-Champions (audience 'open' or open_to_non_champions);
     any registration not cancelled counts as taking part (interest shown), attended ones apart.
     """
-    return (
-        con.cursor()
-        .execute(
-            """
-        SELECT k.m49, k.iso3, k.name_en AS country,
-               count(DISTINCT r.event_id) AS open_meetings,
-               count(DISTINCT r.event_id) FILTER (WHERE r.status = 'attended') AS attended,
-               max(e.starts_utc) AS last_meeting_utc,
-               bool_and(r.is_demo) AS is_demo
-        FROM registrations r
-        JOIN events e USING (event_id)
-        JOIN countries k ON k.m49 = r.m49
-        WHERE (e.audience = 'open' OR e.open_to_non_champions)
-          AND r.status <> 'cancelled'
-          AND r.m49 NOT IN (SELECT m49 FROM champions)
-        GROUP BY ALL ORDER BY country
-        """
-        )
-        .df()
-    )
+    return store.list_candidate_rows(con)
 
 
-def map_countries(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+def map_countries(con: Db) -> pd.DataFrame:
     """Return one row per Champion or candidate: map id, country, status and a tooltip detail."""
-    champions = (
-        con.cursor()
-        .execute(
-            "SELECT k.m49, k.name_en AS country, c.status AS champion_status"
-            " FROM champions c JOIN countries k USING (m49)"
-        )
-        .df()
-    )
+    champions = store.list_champion_statuses(con)
     champions["status"] = CHAMPION
     champions["detail"] = "Champion (" + champions["champion_status"] + ")"
     candidates = list_candidates(con)

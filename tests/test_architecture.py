@@ -67,13 +67,11 @@ STORE = {"core/db.py", "core/backup.py"}  # the connection module and the file-l
 NOT_YET_MOVED = {
     "core/attendance.py",
     "core/bookings.py",
-    "core/champions.py",
     "core/demo.py",
     "core/demo_champions.py",
     "core/demo_meetings.py",
     "core/demo_pipeline.py",
     "core/engagement.py",
-    "core/geo.py",
     "core/meetings.py",
     "core/overview.py",
     "core/pipeline.py",

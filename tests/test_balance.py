@@ -7,6 +7,12 @@ from core.permissions import PermissionDenied
 from tests.conftest import demo_user
 
 
+@pytest.fixture
+def con(store):
+    """These rules hold on both engines (DuckDB and PostgreSQL)."""
+    return store
+
+
 def _counts(con, grouping_id):
     df = champions.balance(con, grouping_id)
     return dict(zip(df["group"], df["champions"], strict=True)), df
@@ -60,10 +66,13 @@ def test_only_an_admin_edits_a_derived_grouping_and_the_counts_follow(con):
     assert "Canada is counted under Europe and Central Asia" in (
         champions.northern_america_note(con, "unds")
     )
-    audit = con.execute(
-        "SELECT username, entity_id, before_json, after_json FROM audit_log"
-        " WHERE action = 'grouping.edit'"
-    ).fetchall()
+    audit = [
+        tuple(r)
+        for r in con.rows(
+            "SELECT username, entity_id, before_json, after_json FROM audit_log"
+            " WHERE action = 'grouping.edit'"
+        )
+    ]
     assert audit == [
         (
             "admin",

@@ -10,6 +10,12 @@ from core.permissions import PermissionDenied
 from tests.conftest import demo_user
 
 
+@pytest.fixture
+def con(store):
+    """These rules hold on both engines (DuckDB and PostgreSQL)."""
+    return store
+
+
 def test_registry_lists_31_with_join_dates_as_sources_give_them_and_local_time(con):
     df = champions.list_champions(con, now=datetime(2026, 1, 15, 12, 0)).set_index("iso3")
     assert len(df) == 31
@@ -36,10 +42,13 @@ def test_secretariat_adds_and_edits_a_champion_and_both_are_audited(con):
     champions.update_champion(con, actor=secretariat, champion_in=edited)
     row = champions.list_champions(con).set_index("iso3").loc["UZB"]
     assert row["joined"] == "by Mar 2026"
-    actions = con.execute(
-        "SELECT action, username, before_json IS NULL FROM audit_log WHERE entity = 'champion'"
-        " ORDER BY audit_id"
-    ).fetchall()
+    actions = [
+        tuple(r)
+        for r in con.rows(
+            "SELECT action, username, before_json IS NULL FROM audit_log"
+            " WHERE entity = 'champion' ORDER BY audit_id"
+        )
+    ]
     assert actions == [
         ("champion.add", "secretariat", True),
         ("champion.edit", "secretariat", False),
@@ -109,7 +118,8 @@ def test_focal_points_and_cochair_terms_are_added_by_staff_and_audited(con):
     assert champions.list_champions(con).set_index("iso3").loc["KEN", "co_chair_terms"] == (
         "Jan 2025 - Dec 2025"
     )
-    logged = con.execute(
-        "SELECT action FROM audit_log WHERE username = 'admin' ORDER BY audit_id"
-    ).fetchall()
+    logged = [
+        tuple(r)
+        for r in con.rows("SELECT action FROM audit_log WHERE username = 'admin' ORDER BY audit_id")
+    ]
     assert logged == [("focal_point.add",), ("cochair.add",)]

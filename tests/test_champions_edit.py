@@ -11,7 +11,12 @@ import pytest
 from core import champions
 from core.permissions import PermissionDenied
 from tests.conftest import demo_user
-from tests.crash_helpers import db_snapshot
+
+
+@pytest.fixture
+def con(store):
+    """These rules hold on both engines (DuckDB and PostgreSQL)."""
+    return store
 
 
 def new_focal(con, iso3="KEN", name="A. Person") -> int:
@@ -32,15 +37,20 @@ def new_term(con, starts_on=date(2025, 1, 1), ends_on=None) -> int:
     )
 
 
+def db_snapshot(con) -> dict[str, list[tuple]]:
+    """The rows of the tables these changes touch, on either engine."""
+    return {
+        table: sorted(tuple(map(str, row)) for row in con.rows(f"SELECT * FROM {table}"))  # noqa: S608
+        for table in ("focal_points", "cochair_terms", "champions", "audit_log")
+    }
+
+
 def last_audit(con, entity: str, entity_id: int) -> tuple:
-    username, action, before, after = (
-        con.cursor()
-        .execute(
-            "SELECT username, action, before_json, after_json FROM audit_log"
-            " WHERE entity = ? AND entity_id = ? ORDER BY audit_id DESC LIMIT 1",
-            [entity, str(entity_id)],
-        )
-        .fetchone()
+    username, action, before, after = con.one(
+        "SELECT username, action, before_json, after_json FROM audit_log"
+        " WHERE entity = :entity AND entity_id = :entity_id ORDER BY audit_id DESC LIMIT 1",
+        entity=entity,
+        entity_id=str(entity_id),
     )
     return (
         username,
