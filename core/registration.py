@@ -2,25 +2,25 @@
 
 The rules are database constraints (quota_seats and capacity_seats keys) inside one transaction;
 the checks before the inserts only exist to say, in the user's terms, which rule refused and who
-holds the seat. Two simultaneous requests for the last seat collide on the key; the loser retries
-and then gets the clear refusal.
+holds the seat. Two simultaneous requests for the last seat cannot both take it: on PostgreSQL
+their SERIALIZABLE transactions collide and the store runs the loser again, on DuckDB the seat
+writes of the one process holding the file take turns; either way the loser then sees the seat
+taken and gets the clear refusal.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import random
-import time
 from typing import Literal
 
-import duckdb
 import pandas as pd
 from pydantic import BaseModel, EmailStr, Field, ValidationError, field_validator
 
 from core import audit
-from core.db import transaction
 from core.permissions import PermissionDenied, User, require
+from core.store import Db, WriteConflict
+from core.store import meetings as store
 
 Category = Literal["champion_delegate", "ec_listening", "presenter", "observer", "network_member"]
 CATEGORY_LABELS = {
@@ -46,8 +46,8 @@ class RegistrationRefused(ValueError):
     """A participation rule refused the registration; the message names the rule."""
 
 
-class RegistrationConflict(RuntimeError):
-    """Too many simultaneous changes collided; nothing was written."""
+# Too many simultaneous changes collided and the retries did not help; nothing was written.
+RegistrationConflict = WriteConflict
 
 
 class ImportFailed(ValueError):
@@ -94,28 +94,20 @@ class Registration(BaseModel):
     message: str
 
 
-def _event_rules(cur: duckdb.DuckDBPyConnection, event_id: int) -> tuple:
-    row = cur.execute(
-        "SELECT title, capacity, quota_per_country_agency, open_to_non_champions, status"
-        " FROM events WHERE event_id = ?",
-        [event_id],
-    ).fetchone()
-    if row is None:
+def _event_rules(conn, event_id: int) -> store.MeetingRules:
+    rules = store.get_meeting_rules(conn, event_id=event_id)
+    if rules is None:
         raise RegistrationRefused(f"Meeting {event_id} does not exist.")
-    return row
+    return rules
 
 
-def _country(cur: duckdb.DuckDBPyConnection, m49: int | None) -> tuple[str | None, bool]:
+def _country(conn, m49: int | None) -> tuple[str | None, bool]:
     if m49 is None:
         return None, False
-    row = cur.execute(
-        "SELECT k.name_en, c.m49 IS NOT NULL AND c.status = 'active' FROM countries k"
-        " LEFT JOIN champions c USING (m49) WHERE k.m49 = ?",
-        [m49],
-    ).fetchone()
-    if row is None:
+    standing = store.get_country_standing(conn, m49=m49)
+    if standing is None:
         raise RegistrationRefused(f"Country code {m49} is not a UN M49 country.")
-    return row[0], bool(row[1])
+    return standing
 
 
 def _check_audience(reg: RegistrationIn, country: str | None, is_champion: bool, open_: bool):
@@ -147,15 +139,10 @@ def _check_audience(reg: RegistrationIn, country: str | None, is_champion: bool,
         raise RegistrationRefused("Give the participant's country or organisation.")
 
 
-def _quota_seat(
-    cur: duckdb.DuckDBPyConnection, reg: RegistrationIn, quota: int, country: str | None
-) -> int:
-    holders = cur.execute(
-        "SELECT q.seat_no, r.participant_name FROM quota_seats q"
-        " JOIN registrations r USING (registration_id)"
-        " WHERE q.event_id = ? AND q.m49 = ? AND q.agency_id = ? ORDER BY q.seat_no",
-        [reg.event_id, reg.m49, reg.agency_id],
-    ).fetchall()
+def _quota_seat(conn, reg: RegistrationIn, quota: int, country: str | None) -> int:
+    holders = store.list_quota_holders(
+        conn, event_id=reg.event_id, m49=reg.m49, agency_id=reg.agency_id
+    )
     taken = {seat for seat, _ in holders if seat <= quota}
     free = [seat for seat in range(1, quota + 1) if seat not in taken]
     if not free:
@@ -172,17 +159,13 @@ def _quota_seat(
     return free[0]
 
 
-def _free_capacity_seat(cur: duckdb.DuckDBPyConnection, event_id: int, capacity: int | None):
+def _free_capacity_seat(conn, event_id: int, capacity: int | None) -> int | None:
+    """The lowest free place in the room (the next number without a capacity), or None if full."""
+    taken = store.list_capacity_seat_numbers(conn, event_id=event_id)
     if capacity is None:
-        return cur.execute(
-            "SELECT coalesce(max(seat_no), 0) + 1 FROM capacity_seats WHERE event_id = ?",
-            [event_id],
-        ).fetchone()[0]
-    return cur.execute(
-        "SELECT min(t.seat) FROM range(1, ? + 1) t(seat)"
-        " WHERE t.seat NOT IN (SELECT seat_no FROM capacity_seats WHERE event_id = ?)",
-        [capacity, event_id],
-    ).fetchone()[0]
+        return max(taken, default=0) + 1
+    taken_set = set(taken)
+    return next((seat for seat in range(1, capacity + 1) if seat not in taken_set), None)
 
 
 def quota_applies(reg: RegistrationIn, is_champion: bool) -> bool:
@@ -190,67 +173,66 @@ def quota_applies(reg: RegistrationIn, is_champion: bool) -> bool:
     return bool(reg.agency_id) and is_champion and reg.category != "ec_listening"
 
 
-def _register(cur: duckdb.DuckDBPyConnection, *, actor: User, reg: RegistrationIn) -> Registration:
-    """Apply every rule and write the registration on the caller's transaction cursor."""
+def _register(conn, *, actor: User, reg: RegistrationIn) -> Registration:
+    """Apply every rule and write the registration in the caller's transaction."""
     require(actor, "registration.create", agency_id=reg.agency_id)
-    title, capacity, quota, open_, event_status = _event_rules(cur, reg.event_id)
-    if event_status == "cancelled":
+    rules = _event_rules(conn, reg.event_id)
+    title, capacity = rules.title, rules.capacity
+    if rules.status == "cancelled":
         raise RegistrationRefused(f"{title} is cancelled.")
-    country, is_champion = _country(cur, reg.m49)
-    _check_audience(reg, country, is_champion, open_)
-    if (
-        reg.agency_id
-        and not cur.execute(
-            "SELECT count(*) FROM agencies WHERE agency_id = ?", [reg.agency_id]
-        ).fetchone()[0]
-    ):
+    country, is_champion = _country(conn, reg.m49)
+    _check_audience(reg, country, is_champion, rules.open_to_non_champions)
+    if reg.agency_id and not store.agency_exists(conn, agency_id=reg.agency_id):
         raise RegistrationRefused(f"Agency {reg.agency_id} is not known.")
-    existing = cur.execute(
-        "SELECT registration_id, status FROM registrations WHERE event_id = ? AND email = ?",
-        [reg.event_id, reg.email],
-    ).fetchone()
-    if existing and existing[1] != "cancelled":
+    existing = store.get_registration_by_email(conn, event_id=reg.event_id, email=reg.email)
+    if existing and existing.status != "cancelled":
         raise RegistrationRefused(
             f"{reg.email} is already registered for this meeting "
-            f"({STATUS_LABELS[existing[1]].lower()})."
+            f"({STATUS_LABELS[existing.status].lower()})."
         )
-    quota_seat = _quota_seat(cur, reg, quota, country) if quota_applies(reg, is_champion) else None
-    seat = _free_capacity_seat(cur, reg.event_id, capacity)
+    quota_seat = (
+        _quota_seat(conn, reg, rules.quota_per_country_agency, country)
+        if quota_applies(reg, is_champion)
+        else None
+    )
+    seat = _free_capacity_seat(conn, reg.event_id, capacity)
     status = ("confirmed" if actor.is_staff else "requested") if seat else "waitlisted"
-    values = [
-        reg.participant_name,
-        reg.m49,
-        reg.organisation,
-        reg.category,
-        reg.agency_id,
-        status,
-        audit.utcnow(),
-    ]
+    values = store.RegistrationValues(
+        participant_name=reg.participant_name,
+        m49=reg.m49,
+        organisation=reg.organisation,
+        category=reg.category,
+        agency_id=reg.agency_id,
+        status=status,
+        updated_at_utc=audit.utcnow(),
+    )
     if existing:  # a cancelled registration of the same e-mail comes back under today's rules
-        registration_id = existing[0]
-        cur.execute(
-            "UPDATE registrations SET participant_name = ?, m49 = ?, organisation = ?, category = ?,"
-            " agency_id = ?, status = ?, updated_at_utc = ? WHERE registration_id = ?",
-            [*values, registration_id],
-        )
+        registration_id = existing.registration_id
+        store.update_registration(conn, registration_id=registration_id, values=values)
     else:
-        registration_id = cur.execute(
-            "INSERT INTO registrations (participant_name, m49, organisation, category, agency_id,"
-            " status, updated_at_utc, created_at_utc, event_id, email)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING registration_id",
-            [*values, audit.utcnow(), reg.event_id, reg.email],
-        ).fetchone()[0]
+        registration_id = store.insert_registration(
+            conn,
+            event_id=reg.event_id,
+            email=reg.email,
+            values=values,
+            created_at_utc=audit.utcnow(),
+        )
+    # The guards: a second holder of the same seat collides on these keys.
     if quota_seat is not None:
-        cur.execute(
-            "INSERT INTO quota_seats VALUES (?, ?, ?, ?, ?)",
-            [reg.event_id, reg.m49, reg.agency_id, quota_seat, registration_id],
+        store.insert_quota_seat(
+            conn,
+            event_id=reg.event_id,
+            m49=reg.m49,
+            agency_id=reg.agency_id,
+            seat_no=quota_seat,
+            registration_id=registration_id,
         )
     if seat:
-        cur.execute(
-            "INSERT INTO capacity_seats VALUES (?, ?, ?)", [reg.event_id, seat, registration_id]
+        store.insert_capacity_seat(
+            conn, event_id=reg.event_id, seat_no=seat, registration_id=registration_id
         )
     audit.record(
-        cur,
+        conn,
         actor=actor,
         action="registration.create",
         entity="registration",
@@ -275,147 +257,113 @@ def _register(cur: duckdb.DuckDBPyConnection, *, actor: User, reg: RegistrationI
     )
 
 
-def _retrying(work, *, attempts: int = 30):
-    """Run a transaction, retrying when a simultaneous change collided with it."""
-    for attempt in range(attempts):
-        try:
-            return work()
-        except (duckdb.ConstraintException, duckdb.TransactionException):
-            # Another request took the seat first; run again to see who holds it now.
-            time.sleep(random.uniform(0, 0.005 * (attempt + 1)))
-    raise RegistrationConflict(
-        "Too many changes to this meeting at the same moment; nothing was written. Try again."
-    )
-
-
-def register(con: duckdb.DuckDBPyConnection, *, actor: User, reg: RegistrationIn) -> Registration:
+def register(con: Db, *, actor: User, reg: RegistrationIn) -> Registration:
     """Register one participant under the meeting's rules (confirmed, requested or waitlisted)."""
-
-    def work():
-        with transaction(con) as cur:
-            return _register(cur, actor=actor, reg=reg)
-
-    return _retrying(work)
+    return store.write_in_turn(con, lambda conn: _register(conn, actor=actor, reg=reg))
 
 
-def _load(cur, registration_id: int) -> tuple:
-    row = cur.execute(
-        "SELECT event_id, participant_name, status, agency_id FROM registrations"
-        " WHERE registration_id = ?",
-        [registration_id],
-    ).fetchone()
+def _load(conn, registration_id: int) -> store.RegistrationRow:
+    row = store.get_registration(conn, registration_id=registration_id)
     if row is None:
         raise RegistrationRefused(f"Registration {registration_id} does not exist.")
     return row
 
 
-def cancel_registration(
-    con: duckdb.DuckDBPyConnection, *, actor: User, registration_id: int
-) -> Registration | None:
+def cancel_registration(con: Db, *, actor: User, registration_id: int) -> Registration | None:
     """Cancel a registration, free its seats, and promote the next person on the waiting list.
 
     Return the promoted registration, if any.
     """
 
-    def work():
-        with transaction(con) as cur:
-            event_id, name, status, agency_id = _load(cur, registration_id)
-            require(actor, "registration.cancel", agency_id=agency_id)
-            if status == "cancelled":
-                raise RegistrationRefused(f"{name}'s registration is already cancelled.")
-            seat = cur.execute(
-                "SELECT seat_no FROM capacity_seats WHERE registration_id = ?", [registration_id]
-            ).fetchone()
-            cur.execute("DELETE FROM quota_seats WHERE registration_id = ?", [registration_id])
-            cur.execute("DELETE FROM capacity_seats WHERE registration_id = ?", [registration_id])
-            cur.execute(
-                "UPDATE registrations SET status = 'cancelled', updated_at_utc = ?"
-                " WHERE registration_id = ?",
-                [audit.utcnow(), registration_id],
+    def work(conn):
+        row = _load(conn, registration_id)
+        require(actor, "registration.cancel", agency_id=row.agency_id)
+        if row.status == "cancelled":
+            raise RegistrationRefused(
+                f"{row.participant_name}'s registration is already cancelled."
             )
-            audit.record(
-                cur,
-                actor=actor,
-                action="registration.cancel",
-                entity="registration",
-                entity_id=registration_id,
-                before={"status": status},
-                after={"status": "cancelled"},
-            )
-            if seat is None:
-                return None
-            return _promote_next(cur, actor=actor, event_id=event_id, seat_no=seat[0])
+        seat = store.get_capacity_seat(conn, registration_id=registration_id)
+        store.delete_registration_seats(conn, registration_id=registration_id)
+        store.update_registration_status(
+            conn, registration_id=registration_id, status="cancelled", updated_at_utc=audit.utcnow()
+        )
+        audit.record(
+            conn,
+            actor=actor,
+            action="registration.cancel",
+            entity="registration",
+            entity_id=registration_id,
+            before={"status": row.status},
+            after={"status": "cancelled"},
+        )
+        if seat is None:
+            return None
+        return _promote_next(conn, actor=actor, event_id=row.event_id, seat_no=seat)
 
-    return _retrying(work)
+    return store.write_in_turn(con, work)
 
 
-def _promote_next(cur, *, actor: User, event_id: int, seat_no: int) -> Registration | None:
-    nxt = cur.execute(
-        "SELECT registration_id, participant_name, email FROM registrations"
-        " WHERE event_id = ? AND status = 'waitlisted' ORDER BY created_at_utc, registration_id"
-        " LIMIT 1",
-        [event_id],
-    ).fetchone()
-    capacity = cur.execute("SELECT capacity FROM events WHERE event_id = ?", [event_id]).fetchone()[
-        0
-    ]
+def _promote_next(conn, *, actor: User, event_id: int, seat_no: int) -> Registration | None:
+    nxt = store.get_first_waitlisted(conn, event_id=event_id)
+    capacity = _event_rules(conn, event_id).capacity
     if nxt is None or (capacity is not None and seat_no > capacity):
         return None
-    cur.execute("INSERT INTO capacity_seats VALUES (?, ?, ?)", [event_id, seat_no, nxt[0]])
-    cur.execute(
-        "UPDATE registrations SET status = 'confirmed', updated_at_utc = ? WHERE registration_id = ?",
-        [audit.utcnow(), nxt[0]],
+    store.insert_capacity_seat(
+        conn, event_id=event_id, seat_no=seat_no, registration_id=nxt.registration_id
+    )
+    store.update_registration_status(
+        conn,
+        registration_id=nxt.registration_id,
+        status="confirmed",
+        updated_at_utc=audit.utcnow(),
     )
     audit.record(
-        cur,
+        conn,
         actor=actor,
         action="registration.promote",
         entity="registration",
-        entity_id=nxt[0],
+        entity_id=nxt.registration_id,
         before={"status": "waitlisted"},
         after={"status": "confirmed", "seat_no": seat_no},
     )
     return Registration(
-        registration_id=nxt[0],
+        registration_id=nxt.registration_id,
         event_id=event_id,
-        participant_name=nxt[1],
-        email=nxt[2],
+        participant_name=nxt.participant_name,
+        email=nxt.email,
         status="confirmed",
-        message=f"{nxt[1]} moved up from the waiting list and is confirmed.",
+        message=f"{nxt.participant_name} moved up from the waiting list and is confirmed.",
     )
 
 
-def confirm_registration(
-    con: duckdb.DuckDBPyConnection, *, actor: User, registration_id: int
-) -> None:
+def confirm_registration(con: Db, *, actor: User, registration_id: int) -> None:
     """Confirm a requested registration (its seats are already held)."""
-    with transaction(con) as cur:
-        event_id, name, status, agency_id = _load(cur, registration_id)
-        require(actor, "registration.manage", agency_id=agency_id)
-        if status != "requested":
+
+    def work(conn):
+        row = _load(conn, registration_id)
+        require(actor, "registration.manage", agency_id=row.agency_id)
+        if row.status != "requested":
             raise RegistrationRefused(
-                f"Only requested registrations can be confirmed; {name}'s is "
-                f"{STATUS_LABELS[status].lower()}."
+                f"Only requested registrations can be confirmed; {row.participant_name}'s is "
+                f"{STATUS_LABELS[row.status].lower()}."
             )
-        cur.execute(
-            "UPDATE registrations SET status = 'confirmed', updated_at_utc = ?"
-            " WHERE registration_id = ?",
-            [audit.utcnow(), registration_id],
+        store.update_registration_status(
+            conn, registration_id=registration_id, status="confirmed", updated_at_utc=audit.utcnow()
         )
         audit.record(
-            cur,
+            conn,
             actor=actor,
             action="registration.confirm",
             entity="registration",
             entity_id=registration_id,
-            before={"status": status},
+            before={"status": row.status},
             after={"status": "confirmed"},
         )
 
+    store.write_in_turn(con, work)
 
-def list_registrations(
-    con: duckdb.DuckDBPyConnection, *, user: User, event_id: int
-) -> pd.DataFrame:
+
+def list_registrations(con: Db, *, user: User, event_id: int) -> pd.DataFrame:
     """Return the participants the user may see: all for the Secretariat, own agency's for an EC member."""
     if user.is_staff:
         agency = None
@@ -425,34 +373,12 @@ def list_registrations(
         raise PermissionDenied(
             "Participant lists are shown to the Secretariat and EC members only."
         )
-    return (
-        con.cursor()
-        .execute(
-            "SELECT r.registration_id, r.participant_name, r.email, k.name_en AS country,"
-            " r.organisation, r.category, r.agency_id, r.status, r.is_demo,"
-            " q.seat_no AS quota_seat, s.seat_no AS capacity_seat, r.created_at_utc"
-            " FROM registrations r LEFT JOIN countries k USING (m49)"
-            " LEFT JOIN quota_seats q USING (registration_id)"
-            " LEFT JOIN capacity_seats s USING (registration_id)"
-            " WHERE r.event_id = ? AND (CAST(? AS VARCHAR) IS NULL OR r.agency_id = ?)"
-            " ORDER BY r.status, r.created_at_utc, r.registration_id",
-            [event_id, agency, agency],
-        )
-        .df()
-    )
+    return store.list_registrations(con, event_id=event_id, agency_id=agency)
 
 
-def registration_summary(con: duckdb.DuckDBPyConnection, *, event_id: int) -> pd.DataFrame:
+def registration_summary(con: Db, *, event_id: int) -> pd.DataFrame:
     """Return counts per category and status (no names: any role may see it)."""
-    return (
-        con.cursor()
-        .execute(
-            "SELECT category, status, count(*) AS people FROM registrations WHERE event_id = ?"
-            " GROUP BY ALL ORDER BY category, status",
-            [event_id],
-        )
-        .df()
-    )
+    return store.count_registrations(con, event_id=event_id)
 
 
 # Bulk registration -------------------------------------------------------------------------
@@ -473,11 +399,9 @@ _HEADERS = {
 }
 
 
-def _country_lookup(cur) -> dict[str, int]:
+def _country_lookup(con: Db) -> dict[str, int]:
     lookup: dict[str, int] = {}
-    for m49, iso2, iso3, name in cur.execute(
-        "SELECT m49, iso2, iso3, name_en FROM countries"
-    ).fetchall():
+    for m49, iso2, iso3, name in store.list_country_codes(con):
         for key in (str(m49), iso2, iso3, name):
             if key:
                 lookup[key.strip().lower()] = m49
@@ -485,7 +409,7 @@ def _country_lookup(cur) -> dict[str, int]:
 
 
 def parse_registrations_csv(
-    con: duckdb.DuckDBPyConnection, *, event_id: int, data: bytes, default_agency: str | None
+    con: Db, *, event_id: int, data: bytes, default_agency: str | None
 ) -> tuple[list[tuple[int, RegistrationIn]], list[str]]:
     """Parse a CSV of participants into (line, RegistrationIn) pairs and line-numbered errors."""
     if len(data) > MAX_CSV_BYTES:
@@ -506,7 +430,7 @@ def parse_registrations_csv(
     if missing:
         need = ", ".join(sorted(m.replace("participant_name", "name") for m in missing))
         return [], [f"Line 1: the header lacks the column(s) {need}."]
-    countries = _country_lookup(con.cursor())
+    countries = _country_lookup(con)
     labels = {v.lower(): k for k, v in CATEGORY_LABELS.items()}
     rows, errors = [], []
     for line, raw in enumerate(reader, start=2):
@@ -545,7 +469,7 @@ def parse_registrations_csv(
 
 
 def import_registrations_csv(
-    con: duckdb.DuckDBPyConnection,
+    con: Db,
     *,
     actor: User,
     event_id: int,
@@ -559,16 +483,15 @@ def import_registrations_csv(
     if errors:
         raise ImportFailed(errors)
 
-    def work():
+    def work(conn):
         done, problems = [], []
-        with transaction(con) as cur:
-            for line, reg in rows:
-                try:
-                    done.append(_register(cur, actor=actor, reg=reg))
-                except (RegistrationRefused, PermissionDenied) as exc:
-                    problems.append(f"Line {line} ({reg.participant_name}): {exc}")
-            if problems:
-                raise ImportFailed(problems)
+        for line, reg in rows:
+            try:
+                done.append(_register(conn, actor=actor, reg=reg))
+            except (RegistrationRefused, PermissionDenied) as exc:
+                problems.append(f"Line {line} ({reg.participant_name}): {exc}")
+        if problems:
+            raise ImportFailed(problems)  # rolls the whole transaction back
         return done
 
-    return _retrying(work)
+    return store.write_in_turn(con, work)

@@ -78,7 +78,6 @@ NOT_YET_MOVED = {
     "core/pipeline_consult.py",
     "core/pipeline_io.py",
     "core/reference.py",
-    "core/registration.py",
     "core/slotfinder.py",
     "core/synthetic.py",
 }

@@ -7,6 +7,7 @@ import threading
 from datetime import datetime, timedelta
 
 import pytest
+import sqlalchemy as sa
 
 from core.permissions import PermissionDenied
 from core.registration import (
@@ -23,26 +24,36 @@ from tests.conftest import demo_user
 KENYA, MEXICO, FRANCE = 404, 484, 250
 
 
+@pytest.fixture
+def con(store):
+    """Every participation rule holds on both engines (DuckDB and PostgreSQL)."""
+    return store
+
+
+def execute(con, sql: str, **params):
+    """Run one statement of a test's own in its own transaction; return its first row."""
+    with con.begin() as conn:
+        return conn.execute(sa.text(sql), params).first()
+
+
+_MEETINGS = iter(range(1, 1_000_000))
+
+
 def make_meeting(con, *, capacity=None, quota=1, open_=False) -> int:
     """Insert a future meeting with the given rules and no registrations."""
     start = datetime.now().replace(microsecond=0) + timedelta(days=30)
-    return (
-        con.cursor()
-        .execute(
-            "INSERT INTO events (uid, title, kind, audience, starts_utc, ends_utc, tz, capacity,"
-            " quota_per_country_agency, open_to_non_champions) VALUES (?, 'Test meeting',"
-            " 'champions_meeting', 'champions', ?, ?, 'Europe/Zurich', ?, ?, ?) RETURNING event_id",
-            [
-                f"t-{start.timestamp()}-{capacity}-{quota}@test",
-                start,
-                start + timedelta(hours=2),
-                capacity,
-                quota,
-                open_,
-            ],
-        )  # fmt: skip
-        .fetchone()[0]
-    )
+    return execute(
+        con,
+        "INSERT INTO events (uid, title, kind, audience, starts_utc, ends_utc, tz, capacity,"
+        " quota_per_country_agency, open_to_non_champions) VALUES (:uid, 'Test meeting',"
+        " 'champions_meeting', 'champions', :s, :e, 'Europe/Zurich', :c, :q, :o) RETURNING event_id",
+        uid=f"t-{start.timestamp()}-{capacity}-{quota}-{next(_MEETINGS)}@test",
+        s=start,
+        e=start + timedelta(hours=2),
+        c=capacity,
+        q=quota,
+        o=open_,
+    )[0]
 
 
 def reg(event_id, n, *, m49=KENYA, category="champion_delegate", agency="UNDP", org=None):
@@ -226,61 +237,65 @@ def test_bulk_csv_is_all_or_nothing_with_line_errors(con):
         con, actor=staff, event_id=event_id, data=good)] == ["confirmed"]  # fmt: skip
 
 
-def _hammer(db_path, work, n: int):
-    """Run `work(cursor, i)` on n threads at once, a cursor per thread; return results."""
-    from core.db import connect
-
-    shared = connect(db_path)
+def _hammer(con, work, n: int):
+    """Run `work(con, i)` on n threads at once (each gets its own connection from the store)."""
     barrier = threading.Barrier(n)
     results: list = [None] * n
 
     def run(i):
-        cur = shared.cursor()
         barrier.wait()
         try:
-            results[i] = work(cur, i)
+            results[i] = work(con, i)
         except Exception as exc:  # every outcome is collected: nothing may vanish
             results[i] = exc
-        finally:
-            cur.close()
 
     threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    shared.close()
     return results
 
 
-def test_twenty_simultaneous_requests_for_one_quota_seat_give_exactly_one(con, db_path):
+def test_twenty_simultaneous_requests_for_one_quota_seat_give_exactly_one(con):
     staff = demo_user(con, "secretariat")
     event_id = make_meeting(con, capacity=50)
-    con.close()
-    results = _hammer(
-        db_path, lambda cur, i: register(cur, actor=staff, reg=reg(event_id, i)), n=24
-    )
+    results = _hammer(con, lambda db, i: register(db, actor=staff, reg=reg(event_id, i)), n=24)
     winners = [r for r in results if not isinstance(r, Exception)]
     refusals = [r for r in results if isinstance(r, RegistrationRefused)]
     assert len(winners) == 1 and len(refusals) == 23, results
     assert all(f"already taken by {winners[0].participant_name}" in str(r) for r in refusals)
-    from core.db import open_database
-
-    again = open_database(db_path)
-    rows = list_registrations(again, user=staff, event_id=event_id)
-    again.close()
+    rows = list_registrations(con, user=staff, event_id=event_id)
     assert rows["participant_name"].tolist() == [winners[0].participant_name]
 
 
-def test_simultaneous_requests_fill_capacity_exactly_and_wait_list_the_rest(con, db_path):
+def test_twenty_simultaneous_requests_for_the_last_seat_give_exactly_one(con):
     staff = demo_user(con, "secretariat")
-    event_id = make_meeting(con, capacity=5)
-    con.close()
+    event_id = make_meeting(con, capacity=1)
     agencies = ["IOM", "DESA", "ILO", "OHCHR", "UNDP", "UNHCR", "UNICEF", "UNODC"]
     results = _hammer(
-        db_path,
-        lambda cur, i: register(
-            cur,
+        con,
+        lambda db, i: register(
+            db,
+            actor=staff,
+            reg=reg(event_id, i, m49=[KENYA, MEXICO, 170][i % 3], agency=agencies[i // 3]),
+        ),  # fmt: skip
+        n=20,
+    )
+    assert not [r for r in results if isinstance(r, Exception)], results
+    assert sorted(r.status for r in results) == ["confirmed"] + ["waitlisted"] * 19
+    seats = list_registrations(con, user=staff, event_id=event_id)["capacity_seat"].dropna()
+    assert seats.astype(int).tolist() == [1]
+
+
+def test_simultaneous_requests_fill_capacity_exactly_and_wait_list_the_rest(con):
+    staff = demo_user(con, "secretariat")
+    event_id = make_meeting(con, capacity=5)
+    agencies = ["IOM", "DESA", "ILO", "OHCHR", "UNDP", "UNHCR", "UNICEF", "UNODC"]
+    results = _hammer(
+        con,
+        lambda db, i: register(
+            db,
             actor=staff,
             reg=reg(event_id, i, m49=[KENYA, MEXICO, 170][i % 3], agency=agencies[i // 3]),
         ),  # fmt: skip
