@@ -171,3 +171,29 @@ def test_a_postgresql_address_that_does_not_answer_is_said_plainly(tmp_path):
     assert done.returncode == 1
     assert "Cannot reach the database postgresql+psycopg://u:***@127.0.0.1:1/x" in done.stderr
     assert "secret" not in done.stderr and "Traceback" not in done.stderr
+
+
+def test_an_event_reads_back_with_its_own_invitees_and_products(store):
+    from datetime import datetime
+
+    from core import events
+    from core.permissions import SYSTEM
+
+    champions = [m49 for m49, _ in events.list_champion_choices(store)][:3]
+    products = [pid for pid, _ in events.list_product_choices(store)][:2]
+    event_id = events.create_event(
+        store,
+        actor=SYSTEM,
+        event_in=events.EventIn(
+            title="Read-back probe",
+            kind="webinar",
+            audience="champions",
+            tz="Europe/Zurich",
+            start_local=datetime(2026, 5, 4, 14),
+            end_local=datetime(2026, 5, 4, 15),
+            invitees=champions,
+            product_ids=products,
+        ),
+    )
+    event = events.get_event(store, event_id)
+    assert event.invitees == sorted(champions) and event.product_ids == sorted(products)

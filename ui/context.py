@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import os
+import time
 
 import streamlit as st
 
 from core.config import Settings, load_settings
 from core.permissions import ROLE_LABELS, User, can_view_page
-from core.store import Db, release_shared, shared_store
+from core.store import Db, data_version, release_shared, shared_store
 
 USER_KEY = "actionplan_user"
 
@@ -50,9 +51,23 @@ def drop_connection() -> None:
     release_shared(settings().db_path, close=False)
 
 
+VERSION_CHECK_SECONDS = 1.0
+_versions: dict[str, tuple[float, str]] = {}
+
+
 def db_key() -> str:
-    """Return the database path: the first argument of every cached loader, so results never mix databases."""
-    return str(settings().db_path)
+    """The first argument of every cached loader: the database and its data version.
+
+    Results never mix databases, and a change committed by any process (another replica
+    included) gives new keys, so the next run reads fresh data without clearing anyone's cache.
+    The version is read at most once a second per process.
+    """
+    target = str(settings().db_path)
+    seen = _versions.get(target)
+    now = time.monotonic()
+    if seen is None or now - seen[0] > VERSION_CHECK_SECONDS:
+        seen = _versions[target] = (now, data_version(connection()))
+    return f"{target}#{seen[1]}"
 
 
 def close_connection() -> None:
@@ -60,7 +75,8 @@ def close_connection() -> None:
     try:
         release_shared(settings().db_path)
     finally:
-        st.cache_data.clear()
+        _versions.clear()
+        st.cache_data.clear()  # a restore replaces the data wholesale
 
 
 def current_user() -> User | None:
@@ -86,8 +102,11 @@ def guard(page: str) -> User:
 
 
 def after_write() -> None:
-    """Drop cached query results so that every page shows the change."""
-    st.cache_data.clear()
+    """After a change in this process: read the data version again on the next `db_key()`.
+
+    Cached results stay; the new version makes new keys, in this replica and the others.
+    """
+    _versions.clear()
 
 
 def demo_banner() -> None:

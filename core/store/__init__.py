@@ -224,6 +224,18 @@ def table_counts(db: Db) -> dict[str, int]:
         }
 
 
+def data_version(db: Db) -> str:
+    """A value that changes whenever any audited change is committed, by any process.
+
+    Every change a user can see writes an audit entry in its own transaction (the audit
+    coverage test enforces it), so the number of entries and the highest id tell whether the
+    data moved on; the count also catches entries committed out of id order. Cached page data
+    is keyed by it, so a second replica never shows data older than this.
+    """
+    row = db.one("SELECT count(*) AS n, coalesce(max(audit_id), 0) AS top FROM audit_log")
+    return f"{row.n}.{row.top}"
+
+
 _SHARED: dict[str, Db] = {}
 _SHARED_LOCK = threading.Lock()
 

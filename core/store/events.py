@@ -106,14 +106,26 @@ def get_event(conn: sa.Connection, *, event_id: int) -> Event | None:
     ).first()
     if row is None:
         return None
-    invitees = conn.execute(
-        sa.text("SELECT m49 FROM event_invitees WHERE event_id = :e ORDER BY m49"), {"e": event_id}
-    ).scalars()
-    products = conn.execute(
-        sa.text("SELECT product_id FROM event_products WHERE event_id = :e ORDER BY product_id"),
-        {"e": event_id},
-    ).scalars()
-    return Event(**row._mapping, invitees=list(invitees), product_ids=list(products))
+    # Each result is read whole before the next statement: on DuckDB a connection holds one.
+    invitees = (
+        conn.execute(
+            sa.text("SELECT m49 FROM event_invitees WHERE event_id = :e ORDER BY m49"),
+            {"e": event_id},
+        )
+        .scalars()
+        .all()
+    )
+    products = (
+        conn.execute(
+            sa.text(
+                "SELECT product_id FROM event_products WHERE event_id = :e ORDER BY product_id"
+            ),
+            {"e": event_id},
+        )
+        .scalars()
+        .all()
+    )
+    return Event(**row._mapping, invitees=invitees, product_ids=products)
 
 
 def list_events_by_uid(conn: sa.Connection, *, uids: list[str]) -> dict[str, Event]:
