@@ -6,13 +6,13 @@ from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
 from typing import Any
 
-import duckdb
 import pandas as pd
 from pydantic import BaseModel, Field, field_validator, model_validator
 
 from core import audit
-from core.db import transaction
 from core.permissions import User, require
+from core.store import Connection, Db
+from core.store import pipeline as store
 
 STAGES = [
     "planned",
@@ -61,7 +61,11 @@ class UnknownWorkstream(ValueError):
 
 
 class PipelineConflict(RuntimeError):
-    """Someone else changed the product meanwhile, or the database refused the write."""
+    """Someone else moved the product since the user loaded it (a stale edit); nothing saved.
+
+    A write conflict at the same moment is the store's `WriteConflict`; any other database
+    error passes through as itself.
+    """
 
 
 def workplan_status(stage: str) -> str:
@@ -153,30 +157,10 @@ def product_flags(
 # Reading ------------------------------------------------------------------------------------
 
 
-def list_products(con: duckdb.DuckDBPyConnection, *, today: date | None = None) -> pd.DataFrame:
+def list_products(con: Db, *, today: date | None = None) -> pd.DataFrame:
     """Return every product with its languages, current-stage dates and derived flags."""
     today = today or date.today()
-    df = (
-        con.cursor()
-        .execute(
-            """
-        SELECT p.product_id, p.title_en, p.title_fr, p.title_es, p.workstream_id, p.kind,
-               p.lead_agencies, p.stage, p.needs_consultation, p.required_languages,
-               p.planned_launch, p.actual_launch, p.description, p.is_demo, p.updated_at_utc,
-               max(CASE WHEN l.lang = 'en' THEN l.status END) AS lang_en,
-               max(CASE WHEN l.lang = 'fr' THEN l.status END) AS lang_fr,
-               max(CASE WHEN l.lang = 'es' THEN l.status END) AS lang_es,
-               any_value(d.planned_end) AS stage_planned_end,
-               (SELECT count(*) FROM feedback f WHERE f.product_id = p.product_id) AS feedback
-        FROM products p
-        LEFT JOIN product_languages l USING (product_id)
-        LEFT JOIN product_stage_dates d ON d.product_id = p.product_id AND d.stage = p.stage
-        GROUP BY ALL
-        ORDER BY p.planned_launch NULLS LAST, p.product_id
-        """
-        )
-        .df()
-    )
+    df = store.list_product_rows(con)
     for column in ("planned_launch", "actual_launch", "stage_planned_end"):
         df[column] = [None if pd.isna(v) else pd.Timestamp(v).date() for v in df[column]]
     flags = [
@@ -249,52 +233,24 @@ def board_counts(df: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def get_product(con: duckdb.DuckDBPyConnection, *, product_id: int) -> dict | None:
+def get_product(con: Db, *, product_id: int) -> dict | None:
     """Return one product as a dict, or None."""
-    cur = con.cursor()
-    df = cur.execute("SELECT * FROM products WHERE product_id = ?", [product_id]).df()
-    if df.empty:
-        return None
-    row = df.iloc[0].to_dict()
-    for column in ("planned_launch", "actual_launch"):
-        row[column] = None if pd.isna(row[column]) else pd.Timestamp(row[column]).date()
-    return row
+    return store.get_product_row(con, product_id=product_id)
 
 
-def list_languages(con: duckdb.DuckDBPyConnection, *, product_id: int) -> dict[str, str]:
+def list_languages(con: Db, *, product_id: int) -> dict[str, str]:
     """Return {lang: status} for one product (languages without a row are absent)."""
-    rows = (
-        con.cursor()
-        .execute("SELECT lang, status FROM product_languages WHERE product_id = ?", [product_id])
-        .fetchall()
-    )
-    return dict(rows)
+    return store.get_language_statuses(con, product_id=product_id)
 
 
-def list_stage_history(con: duckdb.DuckDBPyConnection, *, product_id: int) -> pd.DataFrame:
+def list_stage_history(con: Db, *, product_id: int) -> pd.DataFrame:
     """Return the product's stage changes, newest first, with who and when (UTC)."""
-    return (
-        con.cursor()
-        .execute(
-            "SELECT changed_at_utc, changed_by, from_stage, to_stage FROM product_stage_history"
-            " WHERE product_id = ? ORDER BY changed_at_utc DESC, history_id DESC",
-            [product_id],
-        )
-        .df()
-    )
+    return store.list_stage_history(con, product_id=product_id)
 
 
-def list_stage_dates(con: duckdb.DuckDBPyConnection, *, product_id: int) -> pd.DataFrame:
+def list_stage_dates(con: Db, *, product_id: int) -> pd.DataFrame:
     """Return planned and actual dates per stage for one product, in pipeline order."""
-    df = (
-        con.cursor()
-        .execute(
-            "SELECT stage, planned_start, planned_end, actual_start, actual_end"
-            " FROM product_stage_dates WHERE product_id = ?",
-            [product_id],
-        )
-        .df()
-    )
+    df = store.list_stage_date_rows(con, product_ids=[product_id])
     known = df.set_index("stage") if not df.empty else None
     rows = []
     for stage in STAGES[:-1]:
@@ -322,28 +278,17 @@ def list_stage_dates(con: duckdb.DuckDBPyConnection, *, product_id: int) -> pd.D
     return pd.DataFrame(rows)
 
 
-def list_links(con: duckdb.DuckDBPyConnection, *, product_id: int) -> pd.DataFrame:
+def list_links(con: Db, *, product_id: int) -> pd.DataFrame:
     """Return the product's document links."""
-    return (
-        con.cursor()
-        .execute(
-            "SELECT link_id, label, url, lang FROM product_links WHERE product_id = ?"
-            " ORDER BY link_id",
-            [product_id],
-        )
-        .df()
-    )
+    return store.list_links(con, product_id=product_id)
 
 
-def list_workstreams(con: duckdb.DuckDBPyConnection) -> list[str]:
+def list_workstreams(con: Db) -> list[str]:
     """Return the workstream ids, in order."""
-    rows = con.cursor().execute("SELECT workstream_id FROM workstreams ORDER BY 1").fetchall()
-    return [r[0] for r in rows]
+    return store.list_workstream_ids(con)
 
 
-def roadmap_rows(
-    con: duckdb.DuckDBPyConnection, *, product_ids: Iterable[int], today: date | None = None
-) -> pd.DataFrame:
+def roadmap_rows(con: Db, *, product_ids: Iterable[int], today: date | None = None) -> pd.DataFrame:
     """Return one bar per product, stage and plan kind (Planned / Actual) for the roadmap.
 
     An actual stage that started but has not ended runs to today.
@@ -352,21 +297,13 @@ def roadmap_rows(
     ids = [int(i) for i in product_ids]
     if not ids:
         return pd.DataFrame(columns=["product_id", "stage", "plan", "start", "end", "ongoing"])
-    df = (
-        con.cursor()
-        .execute(
-            "SELECT product_id, stage, planned_start, planned_end, actual_start, actual_end"
-            " FROM product_stage_dates WHERE product_id IN (SELECT unnest(CAST(? AS INTEGER[])))",
-            [ids],
-        )
-        .df()
-    )
+    df = store.list_stage_date_rows(con, product_ids=ids)
     rows = []
     for r in df.itertuples():
         if not pd.isna(r.planned_start) and not pd.isna(r.planned_end):
             rows.append((r.product_id, r.stage, "Planned", r.planned_start, r.planned_end, False))
         if not pd.isna(r.actual_start):
-            end = r.actual_end if not pd.isna(r.actual_end) else pd.Timestamp(today)
+            end = r.actual_end if not pd.isna(r.actual_end) else today
             rows.append(
                 (r.product_id, r.stage, "Actual", r.actual_start, end, pd.isna(r.actual_end))
             )
@@ -424,45 +361,30 @@ class ProductIn(BaseModel):
         return self
 
 
-def _product_state(cur: duckdb.DuckDBPyConnection, product_id: int) -> dict:
-    rows = cur.execute(
-        "SELECT workstream_id, title_en, title_fr, title_es, kind, lead_agencies, stage,"
-        " needs_consultation, required_languages, planned_launch, actual_launch, description"
-        " FROM products WHERE product_id = ?",
-        [product_id],
-    ).fetchall()
-    if not rows:
+def product_state(conn: Connection, product_id: int) -> dict:
+    """Return a product's editable fields inside a change; LookupError when there is none."""
+    state = store.get_product_state(conn, product_id=product_id)
+    if state is None:
         raise LookupError(f"Product {product_id} does not exist.")
-    keys = (
-        "workstream_id title_en title_fr title_es kind lead_agencies stage needs_consultation"
-        " required_languages planned_launch actual_launch description"
-    ).split()
-    return dict(zip(keys, rows[0], strict=True))
+    return state.model_dump()
 
 
-def _statuses(cur: duckdb.DuckDBPyConnection, product_id: int) -> dict[str, str]:
-    return dict(
-        cur.execute(
-            "SELECT lang, status FROM product_languages WHERE product_id = ?", [product_id]
-        ).fetchall()
-    )
-
-
-def _check_workstream(cur: duckdb.DuckDBPyConnection, workstream_id: str) -> None:
-    if not cur.execute(
-        "SELECT count(*) FROM workstreams WHERE workstream_id = ?", [workstream_id]
-    ).fetchone()[0]:
+def _check_workstream(conn: Connection, workstream_id: str) -> None:
+    if not store.workstream_exists(conn, workstream_id=workstream_id):
         raise UnknownWorkstream(f"Unknown workstream {workstream_id!r}.")
 
 
-def _record_stage(cur, *, actor: User, product_id: int, from_stage, to_stage: str) -> None:
-    cur.execute(
-        "INSERT INTO product_stage_history (product_id, from_stage, to_stage, changed_at_utc,"
-        " changed_by) VALUES (?, ?, ?, ?, ?)",
-        [product_id, from_stage, to_stage, audit.utcnow(), actor.username],
+def _record_stage(conn, *, actor: User, product_id: int, from_stage, to_stage: str) -> None:
+    store.insert_stage_history(
+        conn,
+        product_id=product_id,
+        from_stage=from_stage,
+        to_stage=to_stage,
+        changed_at_utc=audit.utcnow(),
+        changed_by=actor.username,
     )
     audit.record(
-        cur,
+        conn,
         actor=actor,
         action="product.stage",
         entity="product",
@@ -472,25 +394,22 @@ def _record_stage(cur, *, actor: User, product_id: int, from_stage, to_stage: st
     )
 
 
-def _stamp_stage_dates(cur, *, product_id: int, from_stage, to_stage: str, today: date) -> None:
+def _stamp_stage_dates(conn, *, product_id: int, from_stage, to_stage: str, today: date) -> None:
     """Close the actual dates of the stage left and open those of the stage entered."""
     if from_stage in STAGES:
-        cur.execute(
-            "UPDATE product_stage_dates SET actual_end = ? WHERE product_id = ? AND stage = ?"
-            " AND actual_start IS NOT NULL AND actual_end IS NULL",
-            [today, product_id, from_stage],
-        )
+        store.close_stage_actual(conn, product_id=product_id, stage=from_stage, on=today)
     if to_stage in STAGES[:-1]:
-        cur.execute(
-            "INSERT INTO product_stage_dates (product_id, stage, actual_start) VALUES (?, ?, ?)"
-            " ON CONFLICT (product_id, stage) DO UPDATE SET actual_start ="
-            " coalesce(product_stage_dates.actual_start, excluded.actual_start),"
-            " actual_end = NULL",
-            [product_id, to_stage, today],
-        )
+        store.open_stage_actual(conn, product_id=product_id, stage=to_stage, on=today)
 
 
-def _apply_stage(cur, *, actor: User, product_id: int, state: dict, to_stage: str, today: date):
+def _stale(stage: str) -> PipelineConflict:
+    return PipelineConflict(
+        f"The product is now in {STAGE_LABELS[stage]} (changed by someone else since you "
+        "loaded it); nothing was saved."
+    )
+
+
+def _apply_stage(conn, *, actor: User, product_id: int, state: dict, to_stage: str, today: date):
     from_stage = state["stage"]
     if to_stage == from_stage:
         return
@@ -498,34 +417,35 @@ def _apply_stage(cur, *, actor: User, product_id: int, state: dict, to_stage: st
         from_stage=from_stage,
         to_stage=to_stage,
         required=parse_languages(state["required_languages"]),
-        statuses=_statuses(cur, product_id),
+        statuses=store.get_language_statuses(conn, product_id=product_id),
     )
-    cur.execute(
-        "UPDATE products SET stage = ?, updated_at_utc = ? WHERE product_id = ? AND stage = ?",
-        [to_stage, audit.utcnow(), product_id, from_stage],
-    )
-    if to_stage == "launched" and state.get("actual_launch") is None:
-        cur.execute(
-            "UPDATE products SET actual_launch = ? WHERE product_id = ?", [today, product_id]
-        )
+    actual_launch = state.get("actual_launch")
+    if to_stage == "launched" and actual_launch is None:
+        actual_launch = today
     elif from_stage == "launched":
         # Taken back out of Launched (a correction): it has not launched after all.
-        cur.execute("UPDATE products SET actual_launch = NULL WHERE product_id = ?", [product_id])
-    _stamp_stage_dates(
-        cur, product_id=product_id, from_stage=from_stage, to_stage=to_stage, today=today
+        actual_launch = None
+    moved = store.update_product_stage(
+        conn,
+        product_id=product_id,
+        from_stage=from_stage,
+        to_stage=to_stage,
+        actual_launch=actual_launch,
+        updated_at_utc=audit.utcnow(),
     )
-    _record_stage(cur, actor=actor, product_id=product_id, from_stage=from_stage, to_stage=to_stage)
-
-
-def _conflict(exc: duckdb.Error) -> PipelineConflict:
-    return PipelineConflict(
-        "The product was changed by someone else at the same time, or the database refused the "
-        f"change; nothing was saved. Reload and try again. ({type(exc).__name__})"
+    if not moved:
+        current = store.get_product_state(conn, product_id=product_id)
+        raise _stale(current.stage if current else from_stage)
+    _stamp_stage_dates(
+        conn, product_id=product_id, from_stage=from_stage, to_stage=to_stage, today=today
+    )
+    _record_stage(
+        conn, actor=actor, product_id=product_id, from_stage=from_stage, to_stage=to_stage
     )
 
 
 def move_stage(
-    con: duckdb.DuckDBPyConnection,
+    con: Db,
     *,
     actor: User,
     product_id: int,
@@ -535,43 +455,38 @@ def move_stage(
 ) -> None:
     """Move a product to another stage, checking the rules; recorded with who and when."""
     today = today or date.today()
-    try:
-        with transaction(con) as cur:
-            state = _product_state(cur, product_id)
-            require(actor, "product.edit", workstream_id=state["workstream_id"])
-            if expected_stage is not None and state["stage"] != expected_stage:
-                raise PipelineConflict(
-                    f"The product is now in {STAGE_LABELS[state['stage']]} (changed by someone "
-                    "else since you loaded it); nothing was saved."
-                )
-            _apply_stage(
-                cur, actor=actor, product_id=product_id, state=state, to_stage=to_stage, today=today
-            )
-    except duckdb.Error as exc:
-        raise _conflict(exc) from None
+
+    def fn(conn: Connection) -> None:
+        state = product_state(conn, product_id)
+        require(actor, "product.edit", workstream_id=state["workstream_id"])
+        if expected_stage is not None and state["stage"] != expected_stage:
+            raise _stale(state["stage"])
+        _apply_stage(
+            conn, actor=actor, product_id=product_id, state=state, to_stage=to_stage, today=today
+        )
+
+    con.write(fn)
 
 
-def set_language_status(
-    con: duckdb.DuckDBPyConnection, *, actor: User, product_id: int, lang: str, status: str
-) -> None:
+def set_language_status(con: Db, *, actor: User, product_id: int, lang: str, status: str) -> None:
     """Set a product's status in one language (EN/FR/ES)."""
     if lang not in LANGS:
         raise ValueError(f"Unknown language {lang!r}: use en, fr or es.")
     if status not in LANG_STATUSES:
         raise ValueError(f"Unknown language status {status!r}: use {', '.join(LANG_STATUSES)}.")
-    try:
-        with transaction(con) as cur:
-            state = _product_state(cur, product_id)
-            require(actor, "product.edit", workstream_id=state["workstream_id"])
-            _write_language(
-                cur, actor=actor, product_id=product_id, state=state, lang=lang, status=status
-            )
-    except duckdb.Error as exc:
-        raise _conflict(exc) from None
+
+    def fn(conn: Connection) -> None:
+        state = product_state(conn, product_id)
+        require(actor, "product.edit", workstream_id=state["workstream_id"])
+        _write_language(
+            conn, actor=actor, product_id=product_id, state=state, lang=lang, status=status
+        )
+
+    con.write(fn)
 
 
-def _write_language(cur, *, actor: User, product_id: int, state: dict, lang: str, status: str):
-    before = _statuses(cur, product_id).get(lang)
+def _write_language(conn, *, actor: User, product_id: int, state: dict, lang: str, status: str):
+    before = store.get_language_statuses(conn, product_id=product_id).get(lang)
     if before == status:
         return
     if state["stage"] == "launched" and lang in parse_languages(state["required_languages"]):
@@ -580,13 +495,9 @@ def _write_language(cur, *, actor: User, product_id: int, state: dict, lang: str
                 f"{LANG_LABELS[lang]} is required and the product is launched: it cannot go back "
                 "to Not started or In translation. Move the product out of Launched first."
             )
-    cur.execute(
-        "INSERT INTO product_languages (product_id, lang, status) VALUES (?, ?, ?)"
-        " ON CONFLICT (product_id, lang) DO UPDATE SET status = excluded.status",
-        [product_id, lang, status],
-    )
+    store.upsert_language(conn, product_id=product_id, lang=lang, status=status)
     audit.record(
-        cur,
+        conn,
         actor=actor,
         action="product.language",
         entity="product",
@@ -597,7 +508,7 @@ def _write_language(cur, *, actor: User, product_id: int, state: dict, lang: str
 
 
 def create_product(
-    con: duckdb.DuckDBPyConnection,
+    con: Db,
     *,
     actor: User,
     product_in: ProductIn,
@@ -606,19 +517,25 @@ def create_product(
 ) -> int:
     """Create a product (starting at its stage, recorded in the history); return its id."""
     require(actor, "product.edit", workstream_id=product_in.workstream_id)
-    try:
-        with transaction(con) as cur:
-            return _insert_product(
-                cur, actor=actor, product_in=product_in, languages=languages, today=today
-            )
-    except duckdb.Error as exc:
-        raise _conflict(exc) from None
+    return con.write(
+        lambda conn: insert_product(
+            conn, actor=actor, product_in=product_in, languages=languages, today=today
+        )
+    )
 
 
-def _insert_product(cur, *, actor: User, product_in: ProductIn, languages, today) -> int:
+def insert_product(
+    conn: Connection,
+    *,
+    actor: User,
+    product_in: ProductIn,
+    languages: Mapping[str, str] | None = None,
+    today: date | None = None,
+) -> int:
+    """Create a product inside the caller's change (an import's, say); return its id."""
     today = today or date.today()
     require(actor, "product.edit", workstream_id=product_in.workstream_id)
-    _check_workstream(cur, product_in.workstream_id)
+    _check_workstream(conn, product_in.workstream_id)
     statuses = {lang: "not_started" for lang in LANGS} | dict(languages or {})
     check_stage_change(
         from_stage=None,
@@ -630,41 +547,25 @@ def _insert_product(cur, *, actor: User, product_in: ProductIn, languages, today
     data["required_languages"] = ",".join(product_in.required_languages)
     if product_in.stage == "launched" and data["actual_launch"] is None:
         data["actual_launch"] = today
-    product_id = cur.execute(
-        "INSERT INTO products (workstream_id, title_en, title_fr, title_es, kind, lead_agencies,"
-        " stage, needs_consultation, required_languages, planned_launch, actual_launch,"
-        " description, is_demo, updated_at_utc) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, FALSE, ?)"
-        " RETURNING product_id",
-        [
-            data["workstream_id"],
-            data["title_en"],
-            data["title_fr"],
-            data["title_es"],
-            data["kind"],
-            data["lead_agencies"],
-            data["stage"],
-            data["needs_consultation"],
-            data["required_languages"],
-            data["planned_launch"],
-            data["actual_launch"],
-            data["description"],
-            audit.utcnow(),
-        ],
-    ).fetchone()[0]
-    cur.executemany(
-        "INSERT INTO product_languages (product_id, lang, status) VALUES (?, ?, ?)",
-        [[product_id, lang, statuses[lang]] for lang in LANGS],
+    product_id = store.insert_product(
+        conn, product=store.ProductRowIn(**data), updated_at_utc=audit.utcnow()
+    )
+    store.insert_languages(
+        conn, product_id=product_id, statuses={lang: statuses[lang] for lang in LANGS}
     )
     _stamp_stage_dates(
-        cur, product_id=product_id, from_stage=None, to_stage=product_in.stage, today=today
+        conn, product_id=product_id, from_stage=None, to_stage=product_in.stage, today=today
     )
-    cur.execute(
-        "INSERT INTO product_stage_history (product_id, from_stage, to_stage, changed_at_utc,"
-        " changed_by) VALUES (?, NULL, ?, ?, ?)",
-        [product_id, product_in.stage, audit.utcnow(), actor.username],
+    store.insert_stage_history(
+        conn,
+        product_id=product_id,
+        from_stage=None,
+        to_stage=product_in.stage,
+        changed_at_utc=audit.utcnow(),
+        changed_by=actor.username,
     )
     audit.record(
-        cur,
+        conn,
         actor=actor,
         action="product.create",
         entity="product",
@@ -675,7 +576,7 @@ def _insert_product(cur, *, actor: User, product_in: ProductIn, languages, today
 
 
 def update_product(
-    con: duckdb.DuckDBPyConnection,
+    con: Db,
     *,
     actor: User,
     product_id: int,
@@ -684,26 +585,33 @@ def update_product(
     today: date | None = None,
 ) -> None:
     """Replace a product's fields (and languages); a stage change goes through the rules."""
-    try:
-        with transaction(con) as cur:
-            _update_product(
-                cur,
-                actor=actor,
-                product_id=product_id,
-                product_in=product_in,
-                languages=languages,
-                today=today or date.today(),
-            )
-    except duckdb.Error as exc:
-        raise _conflict(exc) from None
+    con.write(
+        lambda conn: change_product(
+            conn,
+            actor=actor,
+            product_id=product_id,
+            product_in=product_in,
+            languages=languages,
+            today=today or date.today(),
+        )
+    )
 
 
-def _update_product(cur, *, actor, product_id, product_in: ProductIn, languages, today) -> None:
-    state = _product_state(cur, product_id)
+def change_product(
+    conn: Connection,
+    *,
+    actor: User,
+    product_id: int,
+    product_in: ProductIn,
+    languages: Mapping[str, str] | None,
+    today: date,
+) -> None:
+    """Replace a product's fields inside the caller's change (an import's, say)."""
+    state = product_state(conn, product_id)
     require(actor, "product.edit", workstream_id=state["workstream_id"])
     if product_in.workstream_id != state["workstream_id"]:
         require(actor, "product.edit", workstream_id=product_in.workstream_id)
-        _check_workstream(cur, product_in.workstream_id)
+        _check_workstream(conn, product_in.workstream_id)
         # DuckDB rewrites a row whose indexed (foreign key) column changes, which its foreign
         # keys from languages, history and feedback forbid: say so instead of failing obscurely.
         raise UnknownWorkstream(
@@ -718,7 +626,7 @@ def _update_product(cur, *, actor, product_id, product_in: ProductIn, languages,
             raise ValueError(f"Unknown status {status!r} for {LANG_LABELS.get(lang, lang)}.")
         # The launched guard in _write_language looks at the stage being saved.
         _write_language(
-            cur,
+            conn,
             actor=actor,
             product_id=product_id,
             state=state | {"stage": product_in.stage},
@@ -728,28 +636,11 @@ def _update_product(cur, *, actor, product_id, product_in: ProductIn, languages,
     fields = {k: v for k, v in data.items() if k != "stage"}
     before = {k: state[k] for k in fields}
     if fields != before:
-        cur.execute(
-            "UPDATE products SET title_en = ?, title_fr = ?, title_es = ?,"
-            " kind = ?, lead_agencies = ?, needs_consultation = ?, required_languages = ?,"
-            " planned_launch = ?, actual_launch = ?, description = ?, updated_at_utc = ?"
-            " WHERE product_id = ?",
-            [
-                fields["title_en"],
-                fields["title_fr"],
-                fields["title_es"],
-                fields["kind"],
-                fields["lead_agencies"],
-                fields["needs_consultation"],
-                fields["required_languages"],
-                fields["planned_launch"],
-                fields["actual_launch"],
-                fields["description"],
-                audit.utcnow(),
-                product_id,
-            ],
+        store.update_product_fields(
+            conn, product_id=product_id, fields=fields, updated_at_utc=audit.utcnow()
         )
         audit.record(
-            cur,
+            conn,
             actor=actor,
             action="product.edit",
             entity="product",
@@ -759,7 +650,12 @@ def _update_product(cur, *, actor, product_id, product_in: ProductIn, languages,
         )
     state = state | fields
     _apply_stage(
-        cur, actor=actor, product_id=product_id, state=state, to_stage=product_in.stage, today=today
+        conn,
+        actor=actor,
+        product_id=product_id,
+        state=state,
+        to_stage=product_in.stage,
+        today=today,
     )
 
 
@@ -768,7 +664,7 @@ BULK_COLUMNS = ("stage", "planned_launch", "actual_launch", "lang_en", "lang_fr"
 
 
 def bulk_update(
-    con: duckdb.DuckDBPyConnection,
+    con: Db,
     *,
     actor: User,
     changes: Mapping[int, Mapping[str, Any]],
@@ -781,20 +677,20 @@ def bulk_update(
     """
     today = today or date.today()
     titles = titles or {}
-    errors: list[str] = []
-    try:
-        with transaction(con) as cur:
-            for product_id, edit in changes.items():
-                name = titles.get(product_id) or f"product {product_id}"
-                try:
-                    _bulk_one(cur, actor=actor, product_id=int(product_id), edit=edit, today=today)
-                except (ValueError, StageRuleError, LookupError, PermissionError) as exc:
-                    errors.append(f"{name}: {_message(exc)}")
-            if errors:
-                raise BulkEditError(errors)
-    except duckdb.Error as exc:
-        raise _conflict(exc) from None
-    return len(changes)
+
+    def fn(conn: Connection) -> int:
+        errors: list[str] = []
+        for product_id, edit in changes.items():
+            name = titles.get(product_id) or f"product {product_id}"
+            try:
+                _bulk_one(conn, actor=actor, product_id=int(product_id), edit=edit, today=today)
+            except (ValueError, StageRuleError, LookupError, PermissionError) as exc:
+                errors.append(f"{name}: {_message(exc)}")
+        if errors:
+            raise BulkEditError(errors)
+        return len(changes)
+
+    return con.write(fn)
 
 
 class BulkEditError(ValueError):
@@ -822,11 +718,11 @@ def _as_date(value: Any, column: str) -> date | None:
         raise ValueError(f"{column}: {value!r} is not a date (use YYYY-MM-DD)") from None
 
 
-def _bulk_one(cur, *, actor: User, product_id: int, edit: Mapping[str, Any], today: date) -> None:
+def _bulk_one(conn, *, actor: User, product_id: int, edit: Mapping[str, Any], today: date) -> None:
     unknown = set(edit) - set(BULK_COLUMNS)
     if unknown:
         raise ValueError(f"column(s) {', '.join(sorted(unknown))} cannot be edited here")
-    state = _product_state(cur, product_id)
+    state = product_state(conn, product_id)
     require(actor, "product.edit", workstream_id=state["workstream_id"])
     for column in ("lang_en", "lang_fr", "lang_es"):
         if column in edit:
@@ -835,7 +731,7 @@ def _bulk_one(cur, *, actor: User, product_id: int, edit: Mapping[str, Any], tod
                 raise ValueError(f"{column}: unknown status {status!r}")
             target = edit.get("stage", state["stage"])
             _write_language(
-                cur,
+                conn,
                 actor=actor,
                 product_id=product_id,
                 state=state | {"stage": target},
@@ -845,13 +741,15 @@ def _bulk_one(cur, *, actor: User, product_id: int, edit: Mapping[str, Any], tod
     dates = {c: _as_date(edit[c], c) for c in ("planned_launch", "actual_launch") if c in edit}
     if dates:
         new = {c: dates.get(c, state[c]) for c in ("planned_launch", "actual_launch")}
-        cur.execute(
-            "UPDATE products SET planned_launch = ?, actual_launch = ?, updated_at_utc = ?"
-            " WHERE product_id = ?",
-            [new["planned_launch"], new["actual_launch"], audit.utcnow(), product_id],
+        store.update_product_launch_dates(
+            conn,
+            product_id=product_id,
+            planned_launch=new["planned_launch"],
+            actual_launch=new["actual_launch"],
+            updated_at_utc=audit.utcnow(),
         )
         audit.record(
-            cur,
+            conn,
             actor=actor,
             action="product.edit",
             entity="product",
@@ -862,7 +760,7 @@ def _bulk_one(cur, *, actor: User, product_id: int, edit: Mapping[str, Any], tod
         state = state | new
     if "stage" in edit:
         _apply_stage(
-            cur,
+            conn,
             actor=actor,
             product_id=product_id,
             state=state,
@@ -891,47 +789,30 @@ class StageDatesIn(BaseModel):
         return self
 
 
-def set_stage_dates(
-    con: duckdb.DuckDBPyConnection, *, actor: User, product_id: int, rows: Iterable[StageDatesIn]
-) -> None:
+def set_stage_dates(con: Db, *, actor: User, product_id: int, rows: Iterable[StageDatesIn]) -> None:
     """Replace the planned and actual dates of the given stages (baseline vs actual)."""
-    try:
-        with transaction(con) as cur:
-            state = _product_state(cur, product_id)
-            require(actor, "product.edit", workstream_id=state["workstream_id"])
-            for row in rows:
-                # The dates being replaced go into the audit log as "before".
-                old = cur.execute(
-                    "SELECT stage, planned_start, planned_end, actual_start, actual_end"
-                    " FROM product_stage_dates WHERE product_id = ? AND stage = ?",
-                    [product_id, row.stage],
-                ).fetchall()
-                before = dict(zip(StageDatesIn.model_fields, old[0], strict=True)) if old else None
-                cur.execute(
-                    "INSERT INTO product_stage_dates VALUES (?, ?, ?, ?, ?, ?)"
-                    " ON CONFLICT (product_id, stage) DO UPDATE SET"
-                    " planned_start = excluded.planned_start, planned_end = excluded.planned_end,"
-                    " actual_start = excluded.actual_start, actual_end = excluded.actual_end",
-                    [
-                        product_id,
-                        row.stage,
-                        row.planned_start,
-                        row.planned_end,
-                        row.actual_start,
-                        row.actual_end,
-                    ],
-                )
-                audit.record(
-                    cur,
-                    actor=actor,
-                    action="product.dates",
-                    entity="product",
-                    entity_id=product_id,
-                    before=before,
-                    after=row,
-                )
-    except duckdb.Error as exc:
-        raise _conflict(exc) from None
+    rows = list(rows)
+
+    def fn(conn: Connection) -> None:
+        state = product_state(conn, product_id)
+        require(actor, "product.edit", workstream_id=state["workstream_id"])
+        for row in rows:
+            # The dates being replaced go into the audit log as "before".
+            old = store.get_stage_dates(conn, product_id=product_id, stage=row.stage)
+            store.upsert_stage_dates(
+                conn, product_id=product_id, dates=store.StageDates(**row.model_dump())
+            )
+            audit.record(
+                conn,
+                actor=actor,
+                action="product.dates",
+                entity="product",
+                entity_id=product_id,
+                before=None if old is None else old.model_dump(),
+                after=row,
+            )
+
+    con.write(fn)
 
 
 class LinkIn(BaseModel):
@@ -942,22 +823,22 @@ class LinkIn(BaseModel):
     lang: str | None = None
 
 
-def add_link(
-    con: duckdb.DuckDBPyConnection, *, actor: User, product_id: int, link_in: LinkIn
-) -> None:
+def add_link(con: Db, *, actor: User, product_id: int, link_in: LinkIn) -> None:
     """Attach a document link to a product."""
-    with transaction(con) as cur:
-        state = _product_state(cur, product_id)
+
+    def fn(conn: Connection) -> None:
+        state = product_state(conn, product_id)
         require(actor, "product.edit", workstream_id=state["workstream_id"])
-        cur.execute(
-            "INSERT INTO product_links (product_id, label, url, lang) VALUES (?, ?, ?, ?)",
-            [product_id, link_in.label, link_in.url, link_in.lang],
+        store.insert_link(
+            conn, product_id=product_id, label=link_in.label, url=link_in.url, lang=link_in.lang
         )
         audit.record(
-            cur,
+            conn,
             actor=actor,
             action="product.link",
             entity="product",
             entity_id=product_id,
             after=link_in,
         )
+
+    con.write(fn)

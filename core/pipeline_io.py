@@ -7,25 +7,23 @@ import io
 from dataclasses import dataclass, field
 from datetime import date
 
-import duckdb
 import pandas as pd
 from pydantic import ValidationError
 
 from core import tabular
-from core.db import transaction
 from core.permissions import User
 from core.pipeline import (
     LANG_STATUS_LABELS,
     LANG_STATUSES,
     LANGS,
     STAGE_LABELS,
-    PipelineConflict,
     ProductIn,
     StageRuleError,
     UnknownWorkstream,
-    _insert_product,
-    _update_product,
+    change_product,
+    insert_product,
 )
+from core.store import Connection, Db
 
 # The columns of the export; the import reads the same ones (derived columns are ignored).
 COLUMNS = [
@@ -211,7 +209,7 @@ def _field_of(exc: Exception) -> str:
 
 
 def import_products_csv(
-    con: duckdb.DuckDBPyConnection, *, actor: User, data: bytes, today: date | None = None
+    con: Db, *, actor: User, data: bytes, today: date | None = None
 ) -> ImportResult:
     """Create (no product_id) or update (product_id given) products from CSV, all-or-nothing.
 
@@ -238,39 +236,38 @@ def import_products_csv(
             continue
         if not problems:
             parsed.append((number, product_id, product_in, languages))
+
     # The rows that read well still go through the rules (then everything is rolled back if
     # anything failed), so one attempt lists every problem of the file.
-    result = ImportResult()
-    try:
-        with transaction(con) as cur:
-            for number, product_id, product_in, languages in parsed:
-                try:
-                    if product_id is None:
-                        result.created.append(
-                            _insert_product(
-                                cur,
-                                actor=actor,
-                                product_in=product_in,
-                                languages=languages,
-                                today=today,
-                            )
-                        )
-                    else:
-                        _update_product(
-                            cur,
+    def fn(conn: Connection) -> ImportResult:
+        result = ImportResult()
+        refused = list(errors)
+        for number, product_id, product_in, languages in parsed:
+            try:
+                if product_id is None:
+                    result.created.append(
+                        insert_product(
+                            conn,
                             actor=actor,
-                            product_id=product_id,
                             product_in=product_in,
                             languages=languages,
-                            today=today or date.today(),
+                            today=today,
                         )
-                        result.updated.append(product_id)
-                except (ValueError, LookupError, PermissionError) as exc:
-                    errors.append((number, f"Row {number}, {_field_of(exc)}: {exc}"))
-            if errors:
-                raise ImportFailed([message for _, message in sorted(errors, key=lambda e: e[0])])
-    except duckdb.Error as exc:
-        raise PipelineConflict(
-            f"The import was refused by the database; nothing saved. ({exc})"
-        ) from None
-    return result
+                    )
+                else:
+                    change_product(
+                        conn,
+                        actor=actor,
+                        product_id=product_id,
+                        product_in=product_in,
+                        languages=languages,
+                        today=today or date.today(),
+                    )
+                    result.updated.append(product_id)
+            except (ValueError, LookupError, PermissionError) as exc:
+                refused.append((number, f"Row {number}, {_field_of(exc)}: {exc}"))
+        if refused:
+            raise ImportFailed([message for _, message in sorted(refused, key=lambda e: e[0])])
+        return result
+
+    return con.write(fn)

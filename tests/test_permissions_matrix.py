@@ -1129,6 +1129,10 @@ NOT_USER_WRITES = {
     "engagement.sync_derived_engagements": "derived rows, called inside checked writes",
     "ics.preview_import": "read: says what an import would do, writes nothing",
     "pipeline_consult.load_warnings": "read: request-cap warnings",
+    "pipeline.insert_product": "create_product's and the import's step inside their checked"
+    " transaction (product.edit checked; rows pipeline.create_product, pipeline_io.import_products_csv)",
+    "pipeline.change_product": "update_product's and the import's step inside their checked"
+    " transaction (product.edit checked; rows pipeline.update_product, pipeline_io.import_products_csv)",
     "recurrence.build_rrule": "pure function (text of a rule)",
     "reference.load_reference": "reference data at seeding",
     "synthetic.build_synthetic": "benchmark data into a scratch database",

@@ -3,12 +3,31 @@
 from datetime import date, datetime, timedelta
 
 import pytest
+import sqlalchemy as sa
 
 from core import audit, pipeline
 from core import pipeline_consult as consult
 from core.permissions import PermissionDenied
 from core.pipeline import ProductIn, StageRuleError
 from tests.conftest import demo_user
+
+
+@pytest.fixture
+def con(store):
+    """Every pipeline rule holds on both engines (DuckDB and PostgreSQL)."""
+    return store
+
+
+def _needs_engagement_on_the_store(con):
+    # core/engagement.py (the engagement log and the monthly cap) still speaks DuckDB only.
+    if con.kind != "duckdb":
+        pytest.skip("core/engagement.py has not moved into the store yet")
+
+
+def _execute(con, sql, **params):
+    with con.begin() as conn:
+        conn.execute(sa.text(sql), params)
+
 
 ALL_READY = {"en": "ready", "fr": "published", "es": "ready"}
 FR_MISSING = {"en": "ready", "fr": "in_translation", "es": "ready"}
@@ -115,10 +134,10 @@ def test_a_new_product_starts_in_its_stage_with_history_and_audit(con):
     )
     history = pipeline.list_stage_history(con, product_id=pid)
     assert history[["changed_by", "to_stage"]].values.tolist() == [["lead_cwg22", "drafting"]]
-    audit_actions = con.execute(
-        "SELECT action FROM audit_log WHERE entity = 'product' AND entity_id = ?", [str(pid)]
-    ).fetchall()
-    assert ("product.create",) in audit_actions
+    audit_actions = con.rows(
+        "SELECT action FROM audit_log WHERE entity = 'product' AND entity_id = :p", p=str(pid)
+    )
+    assert ("product.create",) in [tuple(r) for r in audit_actions]
 
 
 def test_a_product_launching_soon_without_its_languages_shows_at_risk(con):
@@ -170,12 +189,12 @@ def test_each_stage_change_is_recorded_with_who_and_when_and_audited(con):
         ["(new)", "drafting", "lead_cwg22"],
     ]
     assert (history["changed_at_utc"] >= before).all()
-    audited = con.execute(
+    audited = con.rows(
         "SELECT before_json, after_json FROM audit_log WHERE action = 'product.stage'"
-        " AND entity_id = ? ORDER BY audit_id",
-        [str(pid)],
-    ).fetchall()
-    assert audited == [
+        " AND entity_id = :p ORDER BY audit_id",
+        p=str(pid),
+    )
+    assert [tuple(r) for r in audited] == [
         ('{"stage": "drafting"}', '{"stage": "consultation"}'),
         ('{"stage": "consultation"}', '{"stage": "revision"}'),
     ]
@@ -290,9 +309,10 @@ def test_filters_by_workstream_stage_language_gap_and_due_window(con):
 
 
 def test_feedback_recorded_on_a_product_enters_the_engagement_log(con):
+    _needs_engagement_on_the_store(con)
     lead = demo_user(con, "lead_cwg22")
     pid = _new(con, lead)
-    kenya = con.execute("SELECT m49 FROM countries WHERE iso3 = 'KEN'").fetchone()[0]
+    kenya = con.scalar("SELECT m49 FROM countries WHERE iso3 = 'KEN'")
     fid = consult.add_feedback(
         con,
         actor=lead,
@@ -303,18 +323,18 @@ def test_feedback_recorded_on_a_product_enters_the_engagement_log(con):
     )
     feedback = consult.list_feedback(con, product_id=pid)
     assert feedback[["champion", "lang", "channel"]].values.tolist() == [["Kenya", "fr", "hub"]]
-    logged = con.execute(
-        "SELECT m49, kind, product_id, source FROM engagements WHERE source_ref = ?",
-        [f"feedback:{fid}"],
-    ).fetchall()
-    assert logged == [(kenya, "hub", pid, "feedback")]
+    logged = con.rows(
+        "SELECT m49, kind, product_id, source FROM engagements WHERE source_ref = :ref",
+        ref=f"feedback:{fid}",
+    )
+    assert [tuple(r) for r in logged] == [(kenya, "hub", pid, "feedback")]
 
 
 def test_feedback_needs_a_champion_and_the_right_role(con):
     lead = demo_user(con, "lead_cwg22")
     viewer = demo_user(con, "viewer")
     pid = _new(con, lead)
-    france = con.execute("SELECT m49 FROM countries WHERE iso3 = 'FRA'").fetchone()[0]
+    france = con.scalar("SELECT m49 FROM countries WHERE iso3 = 'FRA'")
     entry = consult.FeedbackIn(m49=france, received_on=date.today(), lang="fr", channel="written")
     with pytest.raises(ValueError, match="not a Champion"):
         consult.add_feedback(con, actor=lead, product_id=pid, feedback_in=entry)
@@ -326,7 +346,7 @@ def test_feedback_needs_a_champion_and_the_right_role(con):
 def test_a_consultation_window_records_the_champions_asked(con):
     lead = demo_user(con, "lead_cwg22")
     pid = _new(con, lead)
-    m49s = [r[0] for r in con.execute("SELECT m49 FROM champions ORDER BY m49 LIMIT 3").fetchall()]
+    m49s = [r[0] for r in con.rows("SELECT m49 FROM champions ORDER BY m49 LIMIT 3")]
     opens = date.today() + timedelta(days=7)
     consult.add_consultation(
         con,
@@ -348,10 +368,15 @@ def test_engagement_opportunities_are_upcoming_champion_events_near_the_window(c
     now = datetime(2030, 3, 1, 12, 0)
 
     def event(uid, day, kind="champions_meeting", audience="champions"):
-        con.execute(
+        _execute(
+            con,
             "INSERT INTO events (uid, title, kind, audience, starts_utc, ends_utc, tz)"
-            " VALUES (?, ?, ?, ?, ?, ?, 'Europe/Zurich')",
-            [uid, uid, kind, audience, day, day + timedelta(hours=2)],
+            " VALUES (:uid, :uid, :kind, :audience, :starts, :ends, 'Europe/Zurich')",
+            uid=uid,
+            kind=kind,
+            audience=audience,
+            starts=day,
+            ends=day + timedelta(hours=2),
         )
 
     event("inside", datetime(2030, 4, 10, 13))
@@ -373,18 +398,19 @@ def test_engagement_opportunities_are_upcoming_champion_events_near_the_window(c
         ["inside", "inside"],
     ]
     # Once launched, a product no longer needs consultation opportunities.
-    con.execute("UPDATE products SET stage = 'cancelled' WHERE product_id = ?", [pid])
+    _execute(con, "UPDATE products SET stage = 'cancelled' WHERE product_id = :p", p=pid)
     assert consult.engagement_opportunities(con, now_utc=now, product_ids=[pid]).empty
 
 
 def test_asking_a_champion_already_at_the_monthly_cap_is_warned(con):
     from core import engagement
 
+    _needs_engagement_on_the_store(con)
     admin = demo_user(con, "admin")
     lead = demo_user(con, "lead_cwg22")
     engagement.set_consultation_cap(con, actor=admin, cap=1)
     pid = _new(con, lead)
-    kenya = con.execute("SELECT m49 FROM countries WHERE iso3 = 'KEN'").fetchone()[0]
+    kenya = con.scalar("SELECT m49 FROM countries WHERE iso3 = 'KEN'")
     month = date(2031, 5, 1)
     assert consult.load_warnings(con, m49s=[kenya], month=month) == []
     consult.add_consultation(

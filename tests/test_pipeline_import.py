@@ -12,8 +12,14 @@ from tests.conftest import demo_user
 HEADER = "product_id,workstream_id,title_en,kind,stage,planned_launch,lang_en,lang_fr,lang_es\n"
 
 
+@pytest.fixture
+def con(store):
+    """The import and export hold on both engines (DuckDB and PostgreSQL)."""
+    return store
+
+
 def _count(con):
-    return con.execute("SELECT count(*) FROM products").fetchone()[0]
+    return con.scalar("SELECT count(*) FROM products")
 
 
 def test_a_good_file_creates_and_updates_products(con):
@@ -63,7 +69,7 @@ def test_a_file_with_problems_writes_nothing_and_names_each_row_and_field(con):
 def test_rule_and_permission_problems_also_roll_back_the_whole_file(con):
     lead = demo_user(con, "lead_cwg22")
     before = _count(con)
-    history = con.execute("SELECT count(*) FROM product_stage_history").fetchone()[0]
+    history = con.scalar("SELECT count(*) FROM product_stage_history")
     data = (
         HEADER + ",CWG-2.2,Mine,brief,drafting,,,,\n"
         ",CWG-2.2,Launched too early,brief,launched,,ready,in translation,ready\n"
@@ -82,7 +88,7 @@ def test_rule_and_permission_problems_also_roll_back_the_whole_file(con):
     ]
     assert "French" in errors[0] and "TW-MM" in errors[1] and "NOPE" in errors[2]
     assert _count(con) == before
-    assert con.execute("SELECT count(*) FROM product_stage_history").fetchone()[0] == history
+    assert con.scalar("SELECT count(*) FROM product_stage_history") == history
 
 
 @pytest.mark.parametrize(

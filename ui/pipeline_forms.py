@@ -7,6 +7,7 @@ from pydantic import ValidationError
 from core import pipeline
 from core import pipeline_io as pio
 from core.permissions import PermissionDenied, User, can
+from core.store import WriteConflict
 from ui.context import after_write, connection
 from ui.safe import md_text
 from ui.widgets import field_errors
@@ -56,7 +57,13 @@ def attempt(action, success: str) -> None:
         st.error("Nothing was saved:\n\n" + "\n".join(f"- {md_text(e)}" for e in exc.errors))
     except ValidationError as exc:
         st.error(field_errors(exc, FIELD_LABELS))
-    except (ValueError, LookupError, PermissionDenied, pipeline.PipelineConflict) as exc:
+    except (
+        ValueError,
+        LookupError,
+        PermissionDenied,
+        pipeline.PipelineConflict,
+        WriteConflict,
+    ) as exc:
         st.error(md_text(str(exc)))
     else:
         saved(result if isinstance(result, str) else success)
