@@ -1,5 +1,6 @@
 """Pipeline rules: stages, language gates, flags, permissions, history and consultation."""
 
+import threading
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -423,3 +424,47 @@ def test_asking_a_champion_already_at_the_monthly_cap_is_warned(con):
     )
     warnings = consult.load_warnings(con, m49s=[kenya], month=month)
     assert len(warnings) == 1 and warnings[0].startswith("Kenya")
+
+
+def test_a_database_refusal_is_not_reported_as_someone_elses_change(con):
+    # Only a stale edit says "changed by someone else"; a real SQL error passes through.
+    lead = demo_user(con, "lead_cwg22")
+    pid = _new(con, lead)
+    kenya = con.scalar("SELECT m49 FROM countries WHERE iso3 = 'KEN'")
+    unchecked = consult.FeedbackIn.model_construct(
+        m49=kenya, received_on=date.today(), lang="de", channel="hub", summary=None
+    )
+    with pytest.raises(sa.exc.IntegrityError):
+        consult.add_feedback(con, actor=lead, product_id=pid, feedback_in=unchecked)
+    backwards = consult.ConsultationIn.model_construct(
+        opens_on=date(2030, 5, 1), closes_on=date(2030, 4, 1), channel=None, note=None, m49s=[]
+    )
+    with pytest.raises(sa.exc.IntegrityError):
+        consult.add_consultation(con, actor=lead, product_id=pid, consultation_in=backwards)
+    assert consult.list_feedback(con, product_id=pid).empty
+    assert consult.list_consultations(con, product_id=pid).empty
+
+
+def test_two_people_moving_one_product_at_once_one_wins_the_other_is_told(con):
+    from concurrent.futures import ThreadPoolExecutor
+
+    lead = demo_user(con, "lead_cwg22")
+    pid = _new(con, lead)
+    barrier = threading.Barrier(2)
+
+    def move(to_stage):
+        barrier.wait()
+        try:
+            pipeline.move_stage(
+                con, actor=lead, product_id=pid, to_stage=to_stage, expected_stage="drafting"
+            )
+            return "moved"
+        except pipeline.PipelineConflict:
+            return "stale"
+
+    with ThreadPoolExecutor(2) as pool:
+        outcomes = sorted(pool.map(move, ["consultation", "on_hold"]))
+    assert outcomes == ["moved", "stale"]
+    history = pipeline.list_stage_history(con, product_id=pid)
+    assert len(history) == 2
+    assert _product(con, pid)["stage"] == history.iloc[0]["to_stage"]
