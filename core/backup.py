@@ -69,13 +69,19 @@ class RestoreResult(BaseModel):
     kept_copy: Path
 
 
-def backup(con: duckdb.DuckDBPyConnection, dest: str | Path, *, actor: User) -> dict[str, int]:
-    """Copy the whole database into a new file at `dest`; return its table counts."""
+def backup(con, dest: str | Path, *, actor: User) -> dict[str, int]:
+    """Copy the whole database into a new file at `dest`; return its table counts.
+
+    The backup is always a DuckDB file, whichever engine the database runs on: a PostgreSQL
+    database is copied row by row (verified per table) into a new file of the same format.
+    """
     require(actor, "backup")
     dest = Path(dest)
     if dest.exists():
         raise DatabaseError(f"{dest} already exists; choose a new file name for the backup.")
     dest.parent.mkdir(parents=True, exist_ok=True)
+    if getattr(con, "kind", "duckdb") == "postgresql":
+        return _backup_postgres(con, dest, actor=actor)
     cur = con.cursor()
     source = cur.execute("SELECT current_database()").fetchone()[0]
     try:
@@ -96,6 +102,75 @@ def backup(con: duckdb.DuckDBPyConnection, dest: str | Path, *, actor: User) -> 
         return table_counts(check)
     finally:
         check.close()
+
+
+def _backup_postgres(db, dest: Path, *, actor: User) -> dict[str, int]:
+    from core.store import open_store
+    from core.store.copy import copy_database
+
+    target = open_store(dest)
+    try:
+        copy_database(db, target)
+        target.raw.execute("CHECKPOINT")
+    except BaseException:
+        target.close()
+        _remove(dest, Path(f"{dest}.wal"))
+        raise
+    target.close()
+    db.write(
+        lambda conn: audit.record(
+            conn, actor=actor, action="backup", entity="database", entity_id=str(dest)
+        )
+    )
+    check = duckdb.connect(str(dest), read_only=True)
+    try:
+        return table_counts(check)
+    finally:
+        check.close()
+
+
+def _restore_postgres(
+    url: str, backup_path: Path, *, actor: User, name: str | None
+) -> RestoreResult:
+    """Check the backup, keep the current rows in a dated file, then replace every row in one
+    transaction (a failure leaves the database as it was)."""
+    from core.config import secrets_file
+    from core.store import open_store
+    from core.store.copy import copy_database
+
+    # The installation's own folder (beside its secrets file) keeps the replaced rows.
+    folder = secrets_file().parent
+    folder.mkdir(parents=True, exist_ok=True)
+    prepared, report = prepare_backup(backup_path, folder, name=name)
+    db = open_store(url)
+    try:
+        kept = folder / f"actionplan.before-restore-{datetime.now(UTC):%Y%m%d-%H%M%S}.duckdb"
+        n = 1
+        while kept.exists():
+            kept = kept.with_name(f"{kept.stem}-{n}{kept.suffix}")
+            n += 1
+        backup(db, kept, actor=actor)
+        source = open_store(prepared)
+        try:
+            copy_database(
+                source,
+                db,
+                replace=True,
+                after=lambda conn: audit.record(
+                    conn,
+                    actor=actor,
+                    action="restore",
+                    entity="database",
+                    entity_id=name or str(backup_path),
+                    after={"kept_copy": str(kept)},
+                ),
+            )
+        finally:
+            source.close()
+    finally:
+        db.close()
+        _remove(prepared, Path(f"{prepared}.wal"))
+    return RestoreResult(report=report, kept_copy=kept)
 
 
 def _quote(path: Path) -> str:
@@ -328,6 +403,8 @@ def restore(
     passed every check; a failure after the swap puts the kept copy back.
     """
     require(actor, "backup")
+    if str(db_path).startswith(("postgresql://", "postgres://", "postgresql+psycopg://")):
+        return _restore_postgres(str(db_path), Path(backup_path), actor=actor, name=name)
     db_path = Path(db_path)
     prepared, report = prepare_backup(backup_path, db_path.parent, name=name)
     try:
@@ -399,7 +476,7 @@ def _put_back(kept: Path, db_path: Path) -> None:
 # Byte-level variants for the Admin page: uploads and downloads never leave files behind.
 
 
-def backup_bytes(con: duckdb.DuckDBPyConnection, *, actor: User) -> tuple[str, bytes]:
+def backup_bytes(con, *, actor: User) -> tuple[str, bytes]:
     """Return a dated backup file name and the backup's bytes."""
     require(actor, "backup")
     name = f"actionplan-backup-{datetime.now(UTC):%Y%m%d-%H%M%S}.{BACKUP_SUFFIX}"

@@ -10,7 +10,7 @@ import duckdb
 
 from core import demo_facts as facts
 from core.auth import UserIn, _insert_user, hash_password
-from core.db import transaction
+from core.db import table_counts, transaction
 from core.reference import load_reference
 
 DEMO_PASSWORDS = {
@@ -54,19 +54,22 @@ def to_utc(local: datetime, tz: str) -> datetime:
     return local.replace(tzinfo=ZoneInfo(tz)).astimezone(UTC).replace(tzinfo=None)
 
 
-def is_empty(con: duckdb.DuckDBPyConnection) -> bool:
+def is_empty(con) -> bool:
     """Return True when no Champion and no user exist yet."""
-    cur = con.cursor()
-    return (
-        cur.execute("SELECT count(*) FROM champions").fetchone()[0] == 0
-        and cur.execute("SELECT count(*) FROM users").fetchone()[0] == 0
-    )
+    counts = table_counts(con)
+    return counts.get("champions", 0) == 0 and counts.get("users", 0) == 0
 
 
 def seed_demo(
     con: duckdb.DuckDBPyConnection, *, year: int | None = None, password_rounds: int = 12
 ) -> None:
-    """Load reference data, public facts, demo users and a generated plan, all in one transaction."""
+    """Load reference data, public facts, demo users and a generated plan, all in one transaction.
+
+    On PostgreSQL the same data is built in a scratch DuckDB file, then copied in (verified).
+    """
+    if getattr(con, "kind", "duckdb") == "postgresql":
+        _seed_through_copy(con, year=year, password_rounds=password_rounds)
+        return
     year = year or date.today().year
     hashes = {
         u.username: hash_password(DEMO_PASSWORDS[u.username], rounds=password_rounds)
@@ -94,6 +97,27 @@ def seed_demo(
         from core.engagement import sync_derived_engagements
 
         sync_derived_engagements(cur)
+
+
+def _seed_through_copy(db, *, year: int | None, password_rounds: int) -> None:
+    import tempfile
+    from pathlib import Path
+
+    from core.store import open_store
+    from core.store.copy import copy_database
+
+    if not is_empty(db):
+        raise ValueError(
+            "The database already holds Champions: demo data is only loaded into an empty one."
+        )
+    with tempfile.TemporaryDirectory(prefix="actionplan-seed-") as tmp:
+        scratch = open_store(Path(tmp) / "demo.duckdb")
+        try:
+            seed_demo(scratch, year=year, password_rounds=password_rounds)
+            # The migrations seed a few rows of their own: the copy wants an empty target.
+            copy_database(scratch, db, replace=True)
+        finally:
+            scratch.close()
 
 
 def _m49(cur: duckdb.DuckDBPyConnection, iso3: str) -> int:

@@ -130,16 +130,25 @@ def _advance_sequences(conn: sa.Connection, target: Db) -> None:
 
 
 def copy_database(
-    source: Db, target: Db, *, progress: Callable[[str, int], None] | None = None
+    source: Db,
+    target: Db,
+    *,
+    progress: Callable[[str, int], None] | None = None,
+    replace: bool = False,
+    after: Callable[[sa.Connection], None] | None = None,
 ) -> CopyReport:
-    """Copy every row from `source` into the empty `target`; verify counts and checksums."""
+    """Copy every row from `source` into the empty `target`; verify counts and checksums.
+
+    `replace=True` (a restore) first empties the target, in the same transaction as the copy,
+    so a failure leaves the target as it was. `after(conn)` runs last in that transaction.
+    """
     if source.target == target.target:
         raise CopyRefused("The source and the target are the same database.")
     order = table_order()
     with source.reading() as src:
         with target.reading() as dst:
             busy = []
-            for table in order:
+            for table in [] if replace else order:
                 count = dst.execute(
                     sa.select(sa.func.count()).select_from(sa.table(table))
                 ).scalar()
@@ -156,6 +165,9 @@ def copy_database(
         expected = {table: table_checksum(src, table, columns[table]) for table in order}
 
     def _copy(conn: sa.Connection) -> None:
+        if replace:
+            for table in reversed(order):  # children before their parents
+                conn.execute(sa.delete(sa.table(table)))
         with source.reading() as src:
             for table in order:
                 cols = columns[table]
@@ -177,6 +189,8 @@ def copy_database(
                     f"Table {table} did not copy faithfully ({expected[table][0]} rows in the "
                     f"source, {got[0]} in the target, or different contents); nothing was copied."
                 )
+        if after is not None:
+            after(conn)
 
     target.write(_copy, attempts=1)
     return CopyReport(
