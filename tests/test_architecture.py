@@ -73,7 +73,6 @@ NOT_YET_MOVED = {
     "core/demo_pipeline.py",
     "core/engagement.py",
     "core/meetings.py",
-    "core/overview.py",
     "core/reference.py",
     "core/slotfinder.py",
     "core/synthetic.py",

@@ -197,3 +197,26 @@ def test_an_event_reads_back_with_its_own_invitees_and_products(store):
     )
     event = events.get_event(store, event_id)
     assert event.invitees == sorted(champions) and event.product_ids == sorted(products)
+
+
+def test_the_overview_figures_agree_with_the_calendar_on_both_engines(store):
+    from datetime import date, datetime
+
+    from core import events, overview
+
+    today = date.today()
+    kpis = overview.overview_kpis(store, today=today)
+    assert set(kpis) == {"champions", "events_year", "events_30", "products_open", "products_late"}
+    assert kpis["champions"] == store.scalar("SELECT count(*) FROM champions") > 0
+    year = events.list_events(
+        store,
+        start_utc=datetime(today.year, 1, 1),
+        end_utc=datetime(today.year + 1, 1, 1),
+        include_cancelled=False,
+    )
+    in_year = year[year["starts_utc"] >= datetime(today.year, 1, 1)]
+    monthly = overview.events_per_month(store, year=today.year)
+    assert int(monthly["events"].sum()) == kpis["events_year"] == len(in_year)
+    assert list(monthly["month"]) == sorted(monthly["month"])
+    upcoming = overview.upcoming_events(store, today=today)
+    assert list(upcoming.columns) == ["when", "title", "kind"] and len(upcoming) <= 8
