@@ -2,71 +2,31 @@
 
 from __future__ import annotations
 
+import calendar
 from datetime import date, datetime
 from typing import Literal
 
-import duckdb
 import pandas as pd
 from pydantic import BaseModel, Field, ValidationError, model_validator
 
 from core import audit
-from core.db import transaction
 from core.permissions import User, require
+from core.store import Db
+from core.store import champions as champion_store
+from core.store import engagement as store
 
 
-def sync_derived_engagements(cur: duckdb.DuckDBPyConnection) -> None:
+def sync_derived_engagements(cur) -> None:
     """Bring the derived log entries in line with attendance and product feedback (idempotent).
 
     Adds an entry per attended Champion delegate registration and per feedback not yet logged,
     and drops derived entries whose registration is no longer 'attended' or whose feedback is
     gone, so that a corrected attendance list corrects the log. Manual entries are never touched.
+    `cur` is the caller's transaction: an SQLAlchemy `Connection` or (modules not yet moved
+    into the store) a DuckDB cursor.
     """
-    cur.execute(
-        """
-        DELETE FROM engagements
-        WHERE (source = 'attendance' AND source_ref NOT IN (
-                  SELECT 'attendance:' || registration_id FROM registrations
-                  WHERE status = 'attended' AND category = 'champion_delegate'))
-           OR (source = 'feedback' AND source_ref NOT IN (
-                  SELECT 'feedback:' || feedback_id FROM feedback))
-        """
-    )
-    cur.execute(
-        """
-        INSERT INTO engagements (m49, occurred_on, kind, workstream_id, product_id, event_id, note, source,
-                                 source_ref, is_demo, created_by)
-        SELECT r.m49, CAST(e.starts_utc AS DATE), 'meeting', e.workstream_id, NULL, e.event_id,
-               'Attended ' || e.title, 'attendance', 'attendance:' || r.registration_id, r.is_demo, 'system'
-        FROM registrations r
-        JOIN events e USING (event_id)
-        JOIN champions c ON c.m49 = r.m49
-        WHERE r.status = 'attended' AND r.category = 'champion_delegate'
-          AND NOT EXISTS (SELECT 1 FROM engagements g WHERE g.source_ref = 'attendance:' || r.registration_id)
-        """
-    )
-    cur.execute(
-        """
-        INSERT INTO engagements (m49, occurred_on, kind, workstream_id, product_id, event_id, note, source,
-                                 source_ref, is_demo, created_by)
-        SELECT f.m49, f.received_on, CASE WHEN f.channel = 'hub' THEN 'hub' ELSE 'feedback' END,
-               p.workstream_id, f.product_id, NULL, 'Feedback on ' || p.title_en, 'feedback',
-               'feedback:' || f.feedback_id, f.is_demo, 'system'
-        FROM feedback f JOIN products p USING (product_id)
-        WHERE NOT EXISTS (SELECT 1 FROM engagements g WHERE g.source_ref = 'feedback:' || f.feedback_id)
-        """
-    )
+    store.sync_derived_engagements(cur)
 
-
-# Both sides of a peer-learning exchange count as engaged: the partner gets a mirrored row.
-_LOG_SQL = """
-    SELECT g.engagement_id, g.m49, g.occurred_on, g.kind, g.workstream_id, g.product_id,
-           g.event_id, g.partner_m49, g.note, g.source, g.is_demo
-    FROM engagements g
-    UNION ALL
-    SELECT g.engagement_id, g.partner_m49, g.occurred_on, g.kind, g.workstream_id, g.product_id,
-           g.event_id, g.m49, g.note, g.source, g.is_demo
-    FROM engagements g WHERE g.partner_m49 IS NOT NULL
-"""
 
 KINDS = {
     "meeting": "Attended a meeting",
@@ -77,187 +37,74 @@ KINDS = {
 }
 
 
-def engagement_by_month(con: duckdb.DuckDBPyConnection, *, year: int) -> pd.DataFrame:
+def engagement_by_month(con: Db, *, year: int) -> pd.DataFrame:
     """Return engagements per Champion and month of a year, zeros included (for the heatmap)."""
-    return (
-        con.cursor()
-        .execute(
-            f"""
-        WITH log AS ({_LOG_SQL}),
-        months AS (SELECT unnest(range(1, 13)) AS month)
-        SELECT k.iso3, k.name_en AS country, m.month,
-               strftime(make_date(?, CAST(m.month AS INTEGER), 1), '%b') AS month_name,
-               count(l.engagement_id) AS engagements
-        FROM champions c JOIN countries k USING (m49) CROSS JOIN months m
-        LEFT JOIN log l ON l.m49 = c.m49 AND year(l.occurred_on) = ?
-             AND month(l.occurred_on) = m.month
-        GROUP BY ALL ORDER BY country, m.month
-        """,  # noqa: S608  (constant query text only)
-            [year, year],
-        )
-        .df()
-    )
+    log = store.list_log_dates(con, start=date(year, 1, 1), end=date(year + 1, 1, 1))
+    counts = log.groupby([log["m49"], log["occurred_on"].dt.month]).size()
+    rows = [
+        (c.iso3, c.country, month, calendar.month_abbr[month], int(counts.get((c.m49, month), 0)))
+        for c in store.list_champion_names(con).itertuples()
+        for month in range(1, 13)
+    ]
+    return pd.DataFrame(rows, columns=["iso3", "country", "month", "month_name", "engagements"])
 
 
-def last_engagement(con: duckdb.DuckDBPyConnection, *, today: date | None = None) -> pd.DataFrame:
+def last_engagement(con: Db, *, today: date | None = None) -> pd.DataFrame:
     """Return every Champion with its last engagement, days since and count (never engaged first)."""
     today = today or date.today()
-    return (
-        con.cursor()
-        .execute(
-            f"""
-        WITH log AS ({_LOG_SQL})
-        SELECT k.iso3, k.name_en AS country, max(l.occurred_on) AS last_engaged,
-               CAST(? AS DATE) - max(l.occurred_on) AS days_since,
-               count(l.engagement_id) AS engagements
-        FROM champions c JOIN countries k USING (m49) LEFT JOIN log l ON l.m49 = c.m49
-        WHERE c.status = 'active'
-        GROUP BY ALL ORDER BY last_engaged NULLS FIRST, country
-        """,  # noqa: S608  (constant query text only)
-            [today],
-        )
-        .df()
-    )
+    df = store.list_last_engagements(con)
+    days = (pd.Timestamp(today) - df["last_engaged"]).dt.days
+    df.insert(3, "days_since", days)
+    return df
 
 
-def not_engaged(
-    con: duckdb.DuckDBPyConnection, *, days: int, today: date | None = None
-) -> pd.DataFrame:
+def not_engaged(con: Db, *, days: int, today: date | None = None) -> pd.DataFrame:
     """Return active Champions with no engagement in the last `days` days (never engaged first)."""
     df = last_engagement(con, today=today)
     mask = df["days_since"].isna() | (df["days_since"] > days)
     return df[mask].reset_index(drop=True)
 
 
-def engagement_matrix(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+def engagement_matrix(con: Db) -> pd.DataFrame:
     """Return a Champion x workstream table of last engagement dates (empty where never).
 
     One row per active Champion, one column per workstream (plus 'Network-wide' for engagements
     without a workstream), and 'Any' for the last engagement of any kind.
     """
-    cur = con.cursor()
-    long = cur.execute(
-        f"""
-        WITH log AS ({_LOG_SQL})
-        SELECT k.name_en AS country, coalesce(l.workstream_id, 'Network-wide') AS workstream,
-               max(l.occurred_on) AS last_engaged
-        FROM champions c JOIN countries k USING (m49) JOIN log l ON l.m49 = c.m49
-        WHERE c.status = 'active'
-        GROUP BY ALL
-        """  # noqa: S608  (constant query text only)
-    ).df()
-    countries = [
-        r[0]
-        for r in cur.execute(
-            "SELECT k.name_en FROM champions c JOIN countries k USING (m49)"
-            " WHERE c.status = 'active' ORDER BY 1"
-        ).fetchall()
-    ]
-    workstreams = [
-        r[0] for r in cur.execute("SELECT workstream_id FROM workstreams ORDER BY 1").fetchall()
-    ] + ["Network-wide"]
+    long = store.list_workstream_engagements(con)
+    countries = list(store.list_champion_names(con, active_only=True)["country"])
+    workstreams = list(champion_store.list_workstreams(con)["workstream_id"]) + ["Network-wide"]
     wide = long.pivot(index="country", columns="workstream", values="last_engaged")
     wide = wide.reindex(index=countries, columns=workstreams)
     wide["Any"] = wide.max(axis=1)
     wide.columns.name = None
+    wide.index.name = "country"
     return wide.reset_index()
 
 
-def engagement_counts_by_workstream(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+def engagement_counts_by_workstream(con: Db) -> pd.DataFrame:
     """Return, per active Champion and workstream, the number and last date of engagements."""
-    return (
-        con.cursor()
-        .execute(
-            f"""
-        WITH log AS ({_LOG_SQL})
-        SELECT k.name_en AS country, coalesce(l.workstream_id, 'Network-wide') AS workstream,
-               count(*) AS engagements, max(l.occurred_on) AS last_engaged
-        FROM champions c JOIN countries k USING (m49) JOIN log l ON l.m49 = c.m49
-        WHERE c.status = 'active'
-        GROUP BY ALL ORDER BY country, workstream
-        """  # noqa: S608  (constant query text only)
-        )
-        .df()
-    )
+    return store.list_workstream_engagements(con)
 
 
-def peer_pairs(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+def peer_pairs(con: Db) -> pd.DataFrame:
     """Return each pair of Champions that had peer-learning exchanges, how often and when last."""
-    return (
-        con.cursor()
-        .execute(
-            """
-        SELECT a.name_en AS champion_a, b.name_en AS champion_b, count(*) AS exchanges,
-               max(g.occurred_on) AS last_exchange, bool_and(g.is_demo) AS is_demo
-        FROM engagements g
-        JOIN countries a ON a.m49 = least(g.m49, g.partner_m49)
-        JOIN countries b ON b.m49 = greatest(g.m49, g.partner_m49)
-        WHERE g.kind = 'peer_learning' AND g.partner_m49 IS NOT NULL
-        GROUP BY ALL ORDER BY last_exchange DESC, champion_a
-        """
-        )
-        .df()
-    )
+    return store.list_peer_pairs(con)
 
 
-def champion_timeline(con: duckdb.DuckDBPyConnection, *, iso3: str) -> pd.DataFrame:
+def champion_timeline(con: Db, *, iso3: str) -> pd.DataFrame:
     """Return one Champion's engagements, newest first, with workstream, product and partner."""
-    return (
-        con.cursor()
-        .execute(
-            f"""
-        WITH log AS ({_LOG_SQL})
-        SELECT l.occurred_on, l.kind, l.workstream_id AS workstream, p.title_en AS product,
-               e.title AS meeting, pk.name_en AS partner, l.note, l.source, l.is_demo
-        FROM log l
-        JOIN countries k ON k.m49 = l.m49
-        LEFT JOIN products p ON p.product_id = l.product_id
-        LEFT JOIN events e ON e.event_id = l.event_id
-        LEFT JOIN countries pk ON pk.m49 = l.partner_m49
-        WHERE k.iso3 = ?
-        ORDER BY l.occurred_on DESC, l.engagement_id DESC
-        """,  # noqa: S608  (constant query text only)
-            [iso3],
-        )
-        .df()
-    )
+    return store.list_timeline(con, iso3=iso3)
 
 
-def champion_meetings(con: duckdb.DuckDBPyConnection, *, iso3: str) -> pd.DataFrame:
+def champion_meetings(con: Db, *, iso3: str) -> pd.DataFrame:
     """Return the meetings a Champion's delegates registered for, with their status (no names)."""
-    return (
-        con.cursor()
-        .execute(
-            """
-        SELECT e.starts_utc, e.tz, e.title, e.workstream_id AS workstream,
-               count(*) FILTER (WHERE r.status = 'attended') AS attended,
-               count(*) FILTER (WHERE r.status <> 'cancelled') AS registered
-        FROM registrations r JOIN events e USING (event_id) JOIN countries k ON k.m49 = r.m49
-        WHERE k.iso3 = ? AND r.category = 'champion_delegate'
-        GROUP BY ALL ORDER BY e.starts_utc DESC
-        """,
-            [iso3],
-        )
-        .df()
-    )
+    return store.list_champion_meetings(con, iso3=iso3)
 
 
-def champion_feedback(con: duckdb.DuckDBPyConnection, *, iso3: str) -> pd.DataFrame:
+def champion_feedback(con: Db, *, iso3: str) -> pd.DataFrame:
     """Return the products a Champion commented on: when, in which language and channel."""
-    return (
-        con.cursor()
-        .execute(
-            """
-        SELECT f.received_on, p.title_en AS product, p.workstream_id AS workstream, f.lang,
-               f.channel, f.summary
-        FROM feedback f JOIN products p USING (product_id) JOIN countries k ON k.m49 = f.m49
-        WHERE k.iso3 = ?
-        ORDER BY f.received_on DESC
-        """,
-            [iso3],
-        )
-        .df()
-    )
+    return store.list_champion_feedback(con, iso3=iso3)
 
 
 class EngagementIn(BaseModel):
@@ -286,68 +133,55 @@ class EngagementIn(BaseModel):
         return self
 
 
-def _champion_m49(cur: duckdb.DuckDBPyConnection, iso3: str, what: str) -> int:
-    rows = cur.execute(
-        "SELECT c.m49 FROM champions c JOIN countries k USING (m49) WHERE k.iso3 = ?", [iso3]
-    ).fetchall()
-    if not rows:
+def _champion_m49(conn, iso3: str, what: str) -> int:
+    m49 = store.get_champion_m49(conn, iso3=iso3)
+    if m49 is None:
         raise ValueError(f"{what}: {iso3} is not a Champion.")
-    return rows[0][0]
+    return m49
 
 
-def _resolve(cur: duckdb.DuckDBPyConnection, engagement_in: EngagementIn) -> tuple[int, int | None]:
-    """Return the Champion's and the partner's m49; refuse a product of another workstream."""
-    m49 = _champion_m49(cur, engagement_in.iso3, "Champion")
+def _resolve(conn, engagement_in: EngagementIn) -> store.EngagementValues:
+    """Return the entry's values with the Champion's and the partner's m49; refuse a product of
+    another workstream."""
+    m49 = _champion_m49(conn, engagement_in.iso3, "Champion")
     partner = (
-        _champion_m49(cur, engagement_in.partner_iso3, "Partner")
+        _champion_m49(conn, engagement_in.partner_iso3, "Partner")
         if engagement_in.partner_iso3
         else None
     )
     if engagement_in.product_id is not None:
-        product = cur.execute(
-            "SELECT workstream_id FROM products WHERE product_id = ?",
-            [engagement_in.product_id],
-        ).fetchall()
-        if not product:
+        exists, workstream = store.get_product_workstream(conn, product_id=engagement_in.product_id)
+        if not exists:
             raise ValueError(f"Product: no product number {engagement_in.product_id}.")
-        if engagement_in.workstream_id and product[0][0] != engagement_in.workstream_id:
+        if engagement_in.workstream_id and workstream != engagement_in.workstream_id:
             raise ValueError(
-                f"Product: it belongs to {product[0][0]}, not {engagement_in.workstream_id}."
+                f"Product: it belongs to {workstream}, not {engagement_in.workstream_id}."
             )
-    return m49, partner
+    return store.EngagementValues(
+        m49=m49,
+        partner_m49=partner,
+        **engagement_in.model_dump(exclude={"iso3", "partner_iso3"}),
+    )
 
 
-def add_engagement(
-    con: duckdb.DuckDBPyConnection, *, actor: User, engagement_in: EngagementIn
-) -> int:
+def add_engagement(con: Db, *, actor: User, engagement_in: EngagementIn) -> int:
     """Log an engagement by hand (engagement.add; workstream leads for their workstream), audited."""
     require(actor, "engagement.add", workstream_id=engagement_in.workstream_id)
-    with transaction(con) as cur:
-        m49, partner = _resolve(cur, engagement_in)
-        engagement_id = cur.execute(
-            "INSERT INTO engagements (m49, occurred_on, kind, workstream_id, product_id,"
-            " partner_m49, note, source, created_by) VALUES (?, ?, ?, ?, ?, ?, ?, 'manual', ?)"
-            " RETURNING engagement_id",
-            [
-                m49,
-                engagement_in.occurred_on,
-                engagement_in.kind,
-                engagement_in.workstream_id,
-                engagement_in.product_id,
-                partner,
-                engagement_in.note,
-                actor.username,
-            ],
-        ).fetchall()[0][0]
+
+    def fn(conn) -> int:
+        values = _resolve(conn, engagement_in)
+        engagement_id = store.insert_engagement(conn, values, created_by=actor.username)
         audit.record(
-            cur,
+            conn,
             actor=actor,
             action="engagement.add",
             entity="engagement",
             entity_id=engagement_id,
             after=engagement_in,
         )
-    return engagement_id
+        return engagement_id
+
+    return con.write(fn)
 
 
 _SOURCE_WORDS = {
@@ -356,24 +190,18 @@ _SOURCE_WORDS = {
 }
 
 
-def _hand_entry(cur: duckdb.DuckDBPyConnection, actor: User, engagement_id: int) -> dict:
+def _hand_entry(conn, actor: User, engagement_id: int) -> dict:
     """Return a hand-made entry as the form shows it, after checking the actor may change it.
 
     Derived entries are refused: they follow their source and would come back at the next sync.
     """
-    rows = cur.execute(
-        "SELECT k.iso3, g.occurred_on, g.kind, g.workstream_id, g.product_id, pk.iso3, g.note,"
-        " g.source FROM engagements g JOIN countries k ON k.m49 = g.m49"
-        " LEFT JOIN countries pk ON pk.m49 = g.partner_m49 WHERE g.engagement_id = ?",
-        [engagement_id],
-    ).fetchall()
-    if not rows:
+    record = store.get_engagement(conn, engagement_id=engagement_id)
+    if record is None:
         raise ValueError(f"Engagement {engagement_id} does not exist (it may have been deleted).")
-    keys = ("iso3", "occurred_on", "kind", "workstream_id", "product_id", "partner_iso3", "note")
-    entry = dict(zip(keys, rows[0][:7], strict=True))
+    entry = record.model_dump(exclude={"source"})
     # The entry's own workstream decides, so a lead cannot change another workstream's entry.
     require(actor, "engagement.add", workstream_id=entry["workstream_id"])
-    source = rows[0][7]
+    source = record.source
     if source != "manual":
         raise ValueError(
             f"Engagement {engagement_id} comes from {_SOURCE_WORDS.get(source, source)} and "
@@ -384,29 +212,17 @@ def _hand_entry(cur: duckdb.DuckDBPyConnection, actor: User, engagement_id: int)
 
 
 def update_engagement(
-    con: duckdb.DuckDBPyConnection, *, actor: User, engagement_id: int, engagement_in: EngagementIn
+    con: Db, *, actor: User, engagement_id: int, engagement_in: EngagementIn
 ) -> None:
     """Change a hand-made engagement (engagement.add for its old and new workstream), audited."""
     require(actor, "engagement.add", workstream_id=engagement_in.workstream_id)
-    with transaction(con) as cur:
-        before = _hand_entry(cur, actor, engagement_id)
-        m49, partner = _resolve(cur, engagement_in)
-        cur.execute(
-            "UPDATE engagements SET m49 = ?, occurred_on = ?, kind = ?, workstream_id = ?,"
-            " product_id = ?, partner_m49 = ?, note = ? WHERE engagement_id = ?",
-            [
-                m49,
-                engagement_in.occurred_on,
-                engagement_in.kind,
-                engagement_in.workstream_id,
-                engagement_in.product_id,
-                partner,
-                engagement_in.note,
-                engagement_id,
-            ],
-        )
+
+    def fn(conn) -> None:
+        before = _hand_entry(conn, actor, engagement_id)
+        values = _resolve(conn, engagement_in)
+        store.update_engagement(conn, engagement_id=engagement_id, values=values)
         audit.record(
-            cur,
+            conn,
             actor=actor,
             action="engagement.edit",
             entity="engagement",
@@ -415,14 +231,17 @@ def update_engagement(
             after=engagement_in,
         )
 
+    con.write(fn)
 
-def delete_engagement(con: duckdb.DuckDBPyConnection, *, actor: User, engagement_id: int) -> None:
+
+def delete_engagement(con: Db, *, actor: User, engagement_id: int) -> None:
     """Delete a hand-made engagement (engagement.add for its workstream), audited with its data."""
-    with transaction(con) as cur:
-        before = _hand_entry(cur, actor, engagement_id)
-        cur.execute("DELETE FROM engagements WHERE engagement_id = ?", [engagement_id])
+
+    def fn(conn) -> None:
+        before = _hand_entry(conn, actor, engagement_id)
+        store.delete_engagement(conn, engagement_id=engagement_id)
         audit.record(
-            cur,
+            conn,
             actor=actor,
             action="engagement.delete",
             entity="engagement",
@@ -430,46 +249,22 @@ def delete_engagement(con: duckdb.DuckDBPyConnection, *, actor: User, engagement
             before=before,
         )
 
+    con.write(fn)
 
-def list_hand_entries(
-    con: duckdb.DuckDBPyConnection, *, workstream_id: str | None = None
-) -> pd.DataFrame:
+
+def list_hand_entries(con: Db, *, workstream_id: str | None = None) -> pd.DataFrame:
     """Return hand-made engagements (all, or one workstream's), newest first, for the edit form."""
-    return (
-        con.cursor()
-        .execute(
-            "SELECT g.engagement_id, k.iso3, k.name_en AS country, g.occurred_on, g.kind,"
-            " g.workstream_id, g.product_id, pk.iso3 AS partner_iso3, g.note, g.created_by"
-            " FROM engagements g JOIN countries k ON k.m49 = g.m49"
-            " LEFT JOIN countries pk ON pk.m49 = g.partner_m49"
-            " WHERE g.source = 'manual' AND (CAST(? AS VARCHAR) IS NULL OR g.workstream_id = ?)"
-            " ORDER BY g.occurred_on DESC, g.engagement_id DESC",
-            [workstream_id, workstream_id],
-        )
-        .df()
-    )
+    return store.list_hand_entries(con, workstream_id=workstream_id)
 
 
-def list_workstreams(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+def list_workstreams(con: Db) -> pd.DataFrame:
     """Return workstream ids and titles (title may be unknown)."""
-    return (
-        con.cursor()
-        .execute("SELECT workstream_id, name FROM workstreams ORDER BY workstream_id")
-        .df()
-    )
+    return champion_store.list_workstreams(con)
 
 
-def list_products(con: duckdb.DuckDBPyConnection, *, workstream_id: str | None) -> pd.DataFrame:
+def list_products(con: Db, *, workstream_id: str | None) -> pd.DataFrame:
     """Return the products of a workstream (all when None), for the hand-entry form."""
-    return (
-        con.cursor()
-        .execute(
-            "SELECT product_id, title_en, workstream_id FROM products"
-            " WHERE ? IS NULL OR workstream_id = ? ORDER BY title_en",
-            [workstream_id, workstream_id],
-        )
-        .df()
-    )
+    return store.list_product_choices(con, workstream_id=workstream_id)
 
 
 # Consultation load -------------------------------------------------------------------------
@@ -485,21 +280,7 @@ DEFAULT_CONSULTATION_CAP = 3
 #   - an invitation to a workstream's event (event_invitees of events with a workstream_id that
 #     are not cancelled), in the month the event starts. Network-wide meetings (no workstream)
 #     are the Champions' own meetings, not a workstream's request, so they do not count.
-_REQUESTS_SQL = """
-    SELECT i.m49, CAST(date_trunc('month', c.opens_on) AS DATE) AS month,
-           'consultation' AS kind, p.workstream_id
-    FROM consultation_invites i
-    JOIN consultations c USING (consultation_id)
-    JOIN products p USING (product_id)
-    UNION ALL
-    SELECT t.m49, CAST(date_trunc('month', s.starts_utc) AS DATE), 'booking', b.workstream_id
-    FROM booking_targets t JOIN bookings b USING (booking_id) JOIN slots s USING (slot_id)
-    WHERE b.status NOT IN ('declined', 'withdrawn')
-    UNION ALL
-    SELECT v.m49, CAST(date_trunc('month', e.starts_utc) AS DATE), 'event', e.workstream_id
-    FROM event_invitees v JOIN events e USING (event_id)
-    WHERE e.workstream_id IS NOT NULL AND e.status <> 'cancelled'
-"""
+# (The statement is core.store.engagement._REQUESTS.)
 
 
 def _month_start(month: date | datetime | str) -> date:
@@ -512,14 +293,13 @@ def _month_start(month: date | datetime | str) -> date:
     return month.replace(day=1)
 
 
-def get_consultation_cap(con: duckdb.DuckDBPyConnection) -> int:
-    """Return the cap on requests per Champion per month (app_settings, else the default)."""
-    row = (
-        con.cursor()
-        .execute("SELECT value FROM app_settings WHERE key = ?", [CONSULTATION_CAP_KEY])
-        .fetchall()
-    )
-    return int(row[0][0]) if row else DEFAULT_CONSULTATION_CAP
+def get_consultation_cap(con) -> int:
+    """Return the cap on requests per Champion per month (app_settings, else the default).
+
+    `con` is a `Db`, a `Connection` in a transaction or (modules not yet moved) a DuckDB cursor.
+    """
+    value = store.get_setting(con, key=CONSULTATION_CAP_KEY)
+    return int(value) if value is not None else DEFAULT_CONSULTATION_CAP
 
 
 class ConsultationCapIn(BaseModel):
@@ -528,7 +308,7 @@ class ConsultationCapIn(BaseModel):
     cap: int = Field(ge=1, le=50)
 
 
-def set_consultation_cap(con: duckdb.DuckDBPyConnection, *, actor: User, cap: int) -> int:
+def set_consultation_cap(con: Db, *, actor: User, cap: int) -> int:
     """Store a new cap on requests per Champion per month (settings.edit), audited."""
     require(actor, "settings.edit")
     try:
@@ -537,85 +317,51 @@ def set_consultation_cap(con: duckdb.DuckDBPyConnection, *, actor: User, cap: in
         raise ValueError(
             f"Requests per Champion per month: the cap must be a whole number from 1 to 50, not {cap!r}."
         ) from None
-    with transaction(con) as cur:
-        before = cur.execute(
-            "SELECT value FROM app_settings WHERE key = ?", [CONSULTATION_CAP_KEY]
-        ).fetchall()
-        cur.execute(
-            "INSERT INTO app_settings (key, value) VALUES (?, ?)"
-            " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            [CONSULTATION_CAP_KEY, str(cap_in.cap)],
-        )
+
+    def fn(conn) -> None:
+        before = store.get_setting(conn, key=CONSULTATION_CAP_KEY)
+        store.upsert_setting(conn, key=CONSULTATION_CAP_KEY, value=str(cap_in.cap))
         audit.record(
-            cur,
+            conn,
             actor=actor,
             action="settings.edit",
             entity="app_settings",
             entity_id=CONSULTATION_CAP_KEY,
-            before={"cap": int(before[0][0])} if before else None,
+            before={"cap": int(before)} if before is not None else None,
             after={"cap": cap_in.cap},
         )
+
+    con.write(fn)
     return cap_in.cap
 
 
 def consultation_load(
-    con: duckdb.DuckDBPyConnection, *, start: date | None = None, end: date | None = None
+    con: Db, *, start: date | None = None, end: date | None = None
 ) -> pd.DataFrame:
     """Return requests per Champion per month across all workstreams, split by kind.
 
     Columns: m49, country, month (first day), consultations, bookings, events, requests.
     Only months with at least one request appear; `start`/`end` bound the months (inclusive).
     """
-    return (
-        con.cursor()
-        .execute(
-            f"""
-        WITH req AS ({_REQUESTS_SQL})
-        SELECT r.m49, k.name_en AS country, r.month,
-               count(*) FILTER (WHERE r.kind = 'consultation') AS consultations,
-               count(*) FILTER (WHERE r.kind = 'booking') AS bookings,
-               count(*) FILTER (WHERE r.kind = 'event') AS events,
-               count(*) AS requests
-        FROM req r JOIN champions c USING (m49) JOIN countries k USING (m49)
-        WHERE (CAST(? AS DATE) IS NULL OR r.month >= date_trunc('month', CAST(? AS DATE)))
-          AND (CAST(? AS DATE) IS NULL OR r.month <= CAST(? AS DATE))
-        GROUP BY ALL ORDER BY r.month, country
-        """,  # noqa: S608  (the f-string only inlines a constant query, never a value)
-            [start, start, end, end],
-        )
-        .df()
+    return store.list_consultation_load(
+        con, start=_month_start(start) if start is not None else None, end=end
     )
 
 
-def consultation_load_warnings(
-    con: duckdb.DuckDBPyConnection, *, m49s: list[int], month: date | datetime | str
-) -> list[str]:
+def consultation_load_warnings(con, *, m49s: list[int], month: date | datetime | str) -> list[str]:
     """Return one warning per Champion whose requests that month already reach the cap.
 
     Call it before adding a request (consultation invite, slot booking, workstream event
     invitation) to the Champions `m49s` in `month` (a date, a datetime or 'YYYY-MM'); an empty
     list means no Champion would go over the cap. Countries that are not Champions are ignored.
+    `con` is a `Db`, a `Connection` inside the caller's transaction or (modules not yet moved
+    into the store) a DuckDB cursor.
     """
     if not m49s:
         return []
     first = _month_start(month)
     cap = get_consultation_cap(con)
-    rows = (
-        con.cursor()
-        .execute(
-            f"""
-        WITH req AS ({_REQUESTS_SQL})
-        SELECT k.name_en, count(r.m49) AS requests
-        FROM champions c JOIN countries k USING (m49)
-        LEFT JOIN req r ON r.m49 = c.m49 AND r.month = ?
-        WHERE c.m49 IN (SELECT unnest(CAST(? AS INTEGER[])))
-        GROUP BY ALL HAVING count(r.m49) >= ?
-        ORDER BY k.name_en
-        """,  # noqa: S608  (constant query text only)
-            [first, [int(m) for m in m49s], cap],
-        )
-        .fetchall()
-    )
+    rows = store.count_requests_at_cap(con, m49s=list(m49s), month=first, cap=cap)
     label = f"{first:%B %Y}"
     return [
         f"{name} already has {n} request{'s' if n != 1 else ''} in {label} across all "

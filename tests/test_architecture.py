@@ -71,7 +71,6 @@ NOT_YET_MOVED = {
     "core/demo_champions.py",
     "core/demo_meetings.py",
     "core/demo_pipeline.py",
-    "core/engagement.py",
     "core/meetings.py",
     "core/reference.py",
     "core/slotfinder.py",

@@ -3,58 +3,74 @@
 from datetime import date, timedelta
 
 import pytest
+import sqlalchemy as sa
 from pydantic import ValidationError
 
 from core import engagement
-from core.db import transaction
 from core.permissions import PermissionDenied
 from tests.conftest import demo_user
 
 
+@pytest.fixture
+def con(store):
+    """These rules hold on both engines (DuckDB and PostgreSQL)."""
+    return store
+
+
 def _m49(con, iso3):
-    return con.execute("SELECT m49 FROM countries WHERE iso3 = ?", [iso3]).fetchone()[0]
+    return con.scalar("SELECT m49 FROM countries WHERE iso3 = :iso3", iso3=iso3)
 
 
 def _sync(con):
-    with transaction(con) as cur:
-        engagement.sync_derived_engagements(cur)
+    con.write(engagement.sync_derived_engagements)
 
 
 def test_the_demo_log_holds_one_entry_per_attendance_and_per_feedback(con):
-    attended = con.execute(
-        "SELECT count(*) FROM registrations r JOIN champions USING (m49)"
+    attended = con.scalar(
+        "SELECT count(*) FROM registrations r JOIN champions c ON c.m49 = r.m49"
         " WHERE r.status = 'attended' AND r.category = 'champion_delegate'"
-    ).fetchone()[0]
-    feedback = con.execute("SELECT count(*) FROM feedback").fetchone()[0]
-    derived = dict(con.execute("SELECT source, count(*) FROM engagements GROUP BY 1").fetchall())
+    )
+    feedback = con.scalar("SELECT count(*) FROM feedback")
+    derived = dict(
+        tuple(r) for r in con.rows("SELECT source, count(*) FROM engagements GROUP BY 1")
+    )
     assert attended > 0 and feedback > 0
     assert derived["attendance"] == attended and derived["feedback"] == feedback
 
 
 def test_attendance_and_feedback_become_log_entries_and_corrections_follow(con):
     kenya = _m49(con, "KEN")
-    event_id = con.execute(
+    event_id = con.scalar(
         "SELECT event_id FROM events WHERE uid LIKE 'champions-technical-2021-02-26%'"
-    ).fetchone()[0]
-    reg = con.execute(
-        "INSERT INTO registrations (event_id, participant_name, email, m49, category, status)"
-        " VALUES (?, 'K', 'k@example.org', ?, 'champion_delegate', 'attended')"
-        " RETURNING registration_id",
-        [event_id, kenya],
-    ).fetchone()[0]
-    product = con.execute("SELECT min(product_id) FROM products").fetchone()[0]
-    con.execute(
-        "INSERT INTO feedback (product_id, m49, received_on, lang, channel) VALUES"
-        " (?, ?, '2021-03-10', 'fr', 'hub')",
-        [product, kenya],
     )
+    with con.begin() as conn:
+        reg = conn.execute(
+            sa.text(
+                "INSERT INTO registrations (event_id, participant_name, email, m49, category,"
+                " status) VALUES (:e, 'K', 'k@example.org', :m, 'champion_delegate', 'attended')"
+                " RETURNING registration_id"
+            ),
+            {"e": event_id, "m": kenya},
+        ).scalar()
+        product = conn.execute(sa.text("SELECT min(product_id) FROM products")).scalar()
+        conn.execute(
+            sa.text(
+                "INSERT INTO feedback (product_id, m49, received_on, lang, channel) VALUES"
+                " (:p, :m, '2021-03-10', 'fr', 'hub')"
+            ),
+            {"p": product, "m": kenya},
+        )
     _sync(con)
     _sync(con)  # idempotent
     timeline = engagement.champion_timeline(con, iso3="KEN")
     old = timeline[timeline["occurred_on"] < "2022-01-01"]
     assert sorted(old["kind"]) == ["hub", "meeting"]
     assert old.set_index("kind").loc["meeting", "meeting"].startswith("Technical meeting")
-    con.execute("UPDATE registrations SET status = 'cancelled' WHERE registration_id = ?", [reg])
+    with con.begin() as conn:
+        conn.execute(
+            sa.text("UPDATE registrations SET status = 'cancelled' WHERE registration_id = :r"),
+            {"r": reg},
+        )
     _sync(con)
     timeline = engagement.champion_timeline(con, iso3="KEN")
     assert list(timeline[timeline["occurred_on"] < "2022-01-01"]["kind"]) == ["hub"]
@@ -75,9 +91,9 @@ def test_a_workstream_lead_logs_engagements_for_their_own_workstream_only(con):
         engagement.add_engagement(con, actor=demo_user(con, "ec_undp"), engagement_in=entry)
     last = engagement.last_engagement(con).set_index("iso3").loc["NER"]
     assert last["last_engaged"].date() == day and last["days_since"] == 3
-    assert con.execute(
-        "SELECT username FROM audit_log WHERE action = 'engagement.add'"
-    ).fetchall() == [("lead_cwg22",)]
+    assert [
+        tuple(r) for r in con.rows("SELECT username FROM audit_log WHERE action = 'engagement.add'")
+    ] == [("lead_cwg22",)]
 
 
 def test_hand_entries_refuse_non_champions_and_incomplete_peer_learning(con):
@@ -125,10 +141,10 @@ def test_views_list_every_champion_and_the_not_engaged_ones(con):
     matrix = engagement.engagement_matrix(con)
     assert len(matrix) == 31
     assert {"CWG-2.2", "Network-wide", "Any"} <= set(matrix.columns)
-    never = con.execute(
+    never = con.scalar(
         "SELECT count(*) FROM champions c WHERE m49 NOT IN (SELECT m49 FROM engagements)"
         " AND m49 NOT IN (SELECT partner_m49 FROM engagements WHERE partner_m49 IS NOT NULL)"
-    ).fetchone()[0]
+    )
     stale = engagement.not_engaged(con, days=90)
     assert stale["last_engaged"].isna().sum() == never
     assert (stale["days_since"].dropna() > 90).all()

@@ -11,9 +11,22 @@ import pytest
 from core import engagement
 from core.permissions import PermissionDenied
 from tests.conftest import demo_user
-from tests.crash_helpers import db_snapshot
 
 DAY = date.today() - timedelta(days=5)
+
+
+@pytest.fixture
+def con(store):
+    """These rules hold on both engines (DuckDB and PostgreSQL)."""
+    return store
+
+
+def db_snapshot(con) -> dict[str, list[tuple]]:
+    """The rows of the tables these changes touch, on either engine."""
+    return {
+        table: sorted(tuple(map(str, row)) for row in con.rows(f"SELECT * FROM {table}"))  # noqa: S608
+        for table in ("engagements", "audit_log")
+    }
 
 
 def entry(**kw) -> engagement.EngagementIn:
@@ -28,26 +41,19 @@ def add(con, username="secretariat", **kw) -> int:
 
 
 def stored(con, engagement_id: int) -> tuple | None:
-    return (
-        con.cursor()
-        .execute(
-            "SELECT k.iso3, g.occurred_on, g.kind, g.workstream_id, g.note FROM engagements g"
-            " JOIN countries k USING (m49) WHERE g.engagement_id = ?",
-            [engagement_id],
-        )
-        .fetchone()
+    row = con.one(
+        "SELECT k.iso3, g.occurred_on, g.kind, g.workstream_id, g.note FROM engagements g"
+        " JOIN countries k ON k.m49 = g.m49 WHERE g.engagement_id = :e",
+        e=engagement_id,
     )
+    return None if row is None else tuple(row)
 
 
 def last_audit(con, engagement_id: int) -> tuple:
-    username, action, before, after = (
-        con.cursor()
-        .execute(
-            "SELECT username, action, before_json, after_json FROM audit_log"
-            " WHERE entity = 'engagement' AND entity_id = ? ORDER BY audit_id DESC LIMIT 1",
-            [str(engagement_id)],
-        )
-        .fetchone()
+    username, action, before, after = con.one(
+        "SELECT username, action, before_json, after_json FROM audit_log"
+        " WHERE entity = 'engagement' AND entity_id = :e ORDER BY audit_id DESC LIMIT 1",
+        e=str(engagement_id),
     )
     return (
         username,
@@ -58,11 +64,7 @@ def last_audit(con, engagement_id: int) -> tuple:
 
 
 def derived_id(con, source: str) -> int:
-    return (
-        con.cursor()
-        .execute("SELECT min(engagement_id) FROM engagements WHERE source = ?", [source])
-        .fetchone()[0]
-    )
+    return con.scalar("SELECT min(engagement_id) FROM engagements WHERE source = :s", s=source)
 
 
 def test_staff_correct_a_hand_entry_and_the_audit_holds_before_and_after(con):
@@ -174,11 +176,7 @@ def test_an_edit_is_checked_like_an_addition(con):
         engagement.update_engagement(
             con, actor=staff, engagement_id=engagement_id, engagement_in=entry(iso3="USA")
         )
-    product_id = (
-        con.cursor()
-        .execute("SELECT min(product_id) FROM products WHERE workstream_id = 'CWG-2.1'")
-        .fetchone()[0]
-    )
+    product_id = con.scalar("SELECT min(product_id) FROM products WHERE workstream_id = 'CWG-2.1'")
     with pytest.raises(ValueError, match="Product: it belongs to CWG-2.1, not CWG-2.2"):
         engagement.update_engagement(
             con,
