@@ -12,15 +12,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-import duckdb
 import pandas as pd
 from pydantic import BaseModel
 
-from core import audit
-from core.db import transaction
-from core.engagement import sync_derived_engagements
+from core import audit, engagement
 from core.permissions import User, require
 from core.registration import MAX_CSV_BYTES, ImportFailed
+from core.store import Db
+from core.store import meetings as store
 
 _HEADERS = {
     "name": "name",
@@ -170,21 +169,19 @@ def parse_attendance_csv(
     return list(merged.values()), errors
 
 
-def _set_attended(cur, *, actor: User, registration_id: int, status: str, row: dict) -> None:
-    cur.execute(
-        "INSERT INTO attendance VALUES (?, ?, ?, ?, ?) ON CONFLICT (registration_id) DO UPDATE SET"
-        " joined_utc = excluded.joined_utc, left_utc = excluded.left_utc,"
-        " minutes = excluded.minutes, source = excluded.source",
-        [registration_id, row["joined_utc"], row["left_utc"], row["minutes"], row["source"]],
-    )
+def _sync_engagements(conn) -> None:
+    # The engagement log follows attendance in the same transaction.
+    engagement.sync_derived_engagements(store.legacy_handle(conn))
+
+
+def _set_attended(conn, *, actor: User, registration_id: int, status: str, row: dict) -> None:
+    store.upsert_attendance(conn, store.AttendanceIn(registration_id=registration_id, **row))
     if status != "attended":
-        cur.execute(
-            "UPDATE registrations SET status = 'attended', updated_at_utc = ?"
-            " WHERE registration_id = ?",
-            [audit.utcnow(), registration_id],
+        store.update_registration_status(
+            conn, registration_id=registration_id, status="attended", updated_at_utc=audit.utcnow()
         )
     audit.record(
-        cur,
+        conn,
         actor=actor,
         action="attendance.mark",
         entity="registration",
@@ -194,46 +191,38 @@ def _set_attended(cur, *, actor: User, registration_id: int, status: str, row: d
     )
 
 
-def mark_attendance(
-    con: duckdb.DuckDBPyConnection, *, actor: User, registration_id: int, attended: bool
-) -> None:
+def mark_attendance(con: Db, *, actor: User, registration_id: int, attended: bool) -> None:
     """Mark one registration as attended (or undo it), keeping the engagement log in step."""
     require(actor, "attendance.mark")
-    with transaction(con) as cur:
-        row = cur.execute(
-            "SELECT status, participant_name FROM registrations WHERE registration_id = ?",
-            [registration_id],
-        ).fetchone()
+
+    def work(conn):
+        row = store.get_registration(conn, registration_id=registration_id)
         if row is None:
             raise ValueError(f"Registration {registration_id} does not exist.")
-        status, name = row
+        status, name = row.status, row.participant_name
         if attended:
             if status not in ("requested", "confirmed", "attended"):
                 raise ValueError(
                     f"{name} is {status}: only registered participants can be marked attended."
                 )
             _set_attended(
-                cur,
+                conn,
                 actor=actor,
                 registration_id=registration_id,
                 status=status,
                 row={"joined_utc": None, "left_utc": None, "minutes": None, "source": "manual"},
             )
-            sync_derived_engagements(cur)
+            _sync_engagements(conn)
             return
         if status != "attended":
             raise ValueError(f"{name} is not marked attended.")
-        cur.execute("DELETE FROM attendance WHERE registration_id = ?", [registration_id])
-        cur.execute(
-            "DELETE FROM engagements WHERE source_ref = ?", [f"attendance:{registration_id}"]
-        )
-        cur.execute(
-            "UPDATE registrations SET status = 'confirmed', updated_at_utc = ?"
-            " WHERE registration_id = ?",
-            [audit.utcnow(), registration_id],
+        store.delete_attendance(conn, registration_id=registration_id)
+        store.delete_attendance_engagement(conn, registration_id=registration_id)
+        store.update_registration_status(
+            conn, registration_id=registration_id, status="confirmed", updated_at_utc=audit.utcnow()
         )
         audit.record(
-            cur,
+            conn,
             actor=actor,
             action="attendance.unmark",
             entity="registration",
@@ -242,9 +231,11 @@ def mark_attendance(
             after={"status": "confirmed"},
         )
 
+    con.write(work)
+
 
 def import_attendance_csv(
-    con: duckdb.DuckDBPyConnection,
+    con: Db,
     *,
     actor: User,
     event_id: int,
@@ -253,43 +244,36 @@ def import_attendance_csv(
 ) -> AttendanceImport:
     """Mark attendance from a Webex/Teams export in one transaction, or nothing on any error."""
     require(actor, "attendance.mark")
-    cur = con.cursor()
-    event = cur.execute(
-        "SELECT starts_utc, ends_utc, tz FROM events WHERE event_id = ?", [event_id]
-    ).fetchone()
+    event = store.get_meeting_times(con, event_id=event_id)
     if event is None:
         raise ValueError(f"Meeting {event_id} does not exist.")
     rows, errors = parse_attendance_csv(
-        data, tz=tz or event[2], starts_utc=event[0], ends_utc=event[1]
+        data, tz=tz or event.tz, starts_utc=event.starts_utc, ends_utc=event.ends_utc
     )
     if errors:
         raise ImportFailed(errors)
-    result = AttendanceImport()
-    with transaction(con) as cur:
-        registered = {
-            email: (rid, status)
-            for rid, email, status in cur.execute(
-                "SELECT registration_id, lower(email), status FROM registrations WHERE event_id = ?",
-                [event_id],
-            ).fetchall()
-        }
+
+    def work(conn):
+        result = AttendanceImport()
+        problems = []
+        registered = store.list_registration_statuses(conn, event_id=event_id)
         for row in rows:
             found = registered.get(row.email)
             if found is None:
-                errors.append(
+                problems.append(
                     f"{row.name} <{row.email}> is not registered for this meeting: register them "
                     "first, or remove their lines."
                 )
             elif found[1] in ("cancelled", "waitlisted"):
-                errors.append(
+                problems.append(
                     f"{row.name} <{row.email}> is {found[1]}: confirm the registration first."
                 )
-        if errors:
-            raise ImportFailed(errors)
+        if problems:
+            raise ImportFailed(problems)
         for row in rows:
             rid, status = registered[row.email]
             _set_attended(
-                cur,
+                conn,
                 actor=actor,
                 registration_id=rid,
                 status=status,
@@ -301,38 +285,14 @@ def import_attendance_csv(
                 },
             )
             result.marked.append(row.name)
-        sync_derived_engagements(cur)
-    return result
+        _sync_engagements(conn)
+        return result
+
+    return con.write(work)
 
 
-_GROUPS = {
-    "meeting": ("e.title || ' (' || strftime(e.starts_utc, '%Y-%m-%d') || ')'", "meeting"),
-    "country": ("coalesce(k.name_en, '(no country)')", "country"),
-    "agency": ("coalesce(r.agency_id, '(not via an EC agency)')", "agency"),
-}
-
-
-def attendance_stats(
-    con: duckdb.DuckDBPyConnection, *, by: str, event_id: int | None = None
-) -> pd.DataFrame:
+def attendance_stats(con: Db, *, by: str, event_id: int | None = None) -> pd.DataFrame:
     """Return registered, attended and rate per meeting, country or agency (past meetings only)."""
-    expr, label = _GROUPS[by]  # a fixed choice of expressions, never user text
-    scope = " AND e.event_id = ?" if event_id is not None else ""
-    params = [audit.utcnow()] + ([event_id] if event_id is not None else [])
-    df = (
-        con.cursor()
-        .execute(
-            f"SELECT {expr} AS {label},"  # noqa: S608
-            " count(*) FILTER (WHERE r.status IN ('requested', 'confirmed', 'attended')) AS registered,"
-            " count(*) FILTER (WHERE r.status = 'attended') AS attended,"
-            " round(avg(a.minutes)) AS avg_minutes"
-            " FROM registrations r JOIN events e USING (event_id)"
-            " LEFT JOIN countries k ON k.m49 = r.m49"
-            " LEFT JOIN attendance a USING (registration_id)"
-            " WHERE e.starts_utc < ?" + scope + " GROUP BY 1 ORDER BY 1",
-            params,
-        )
-        .df()
-    )
+    df = store.count_attendance(con, by=by, before_utc=audit.utcnow(), event_id=event_id)
     df["rate"] = (df["attended"] / df["registered"].where(df["registered"] > 0)).round(2)
     return df

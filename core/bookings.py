@@ -2,7 +2,10 @@
 
 Three keys keep the rules true when requests arrive at the same moment: slot_holds (one active
 request per slot), slot_confirmations (no slot confirmed twice) and booking_occupancy (one
-confirmed booking per 5-minute unit of a meeting, so confirmed bookings never overlap).
+confirmed booking per 5-minute unit of a meeting, so confirmed bookings never overlap). On
+PostgreSQL, simultaneous requests collide in their SERIALIZABLE transactions and the store runs
+the loser again; on DuckDB the booking writes of the one process holding the file take turns.
+Either way the loser then sees the slot (or the time) taken and is refused in plain words.
 """
 
 from __future__ import annotations
@@ -12,13 +15,16 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-import duckdb
 import pandas as pd
 from pydantic import BaseModel, Field, field_validator
 
-from core import audit
-from core.db import transaction
+from core import audit, events
 from core.permissions import User, require
+from core.store import Db
+from core.store import bookings as store
+from core.store import events as event_store
+from core.store.meetings import write_in_turn
+from core.timezones import to_local, to_utc
 
 EPOCH = datetime(1970, 1, 1)
 UNIT_MINUTES = 5
@@ -77,31 +83,13 @@ def units(starts_utc: datetime, ends_utc: datetime) -> list[int]:
     return list(range(first, last))
 
 
-def list_slots(
-    con: duckdb.DuckDBPyConnection, *, ending_after_utc: datetime | None = None
-) -> pd.DataFrame:
+def list_slots(con: Db, *, ending_after_utc: datetime | None = None) -> pd.DataFrame:
     """Return the slots (those ending after the given time, or all) with their holding booking."""
-    return (
-        con.cursor()
-        .execute(
-            """
-        SELECT s.slot_id, s.title, e.title AS meeting, s.event_id, s.starts_utc, s.ends_utc, s.tz,
-               s.status, s.is_demo, b.booking_id, b.workstream_id AS held_by,
-               coalesce(b.status, 'open') AS state, b.purpose
-        FROM slots s LEFT JOIN events e USING (event_id)
-        LEFT JOIN slot_holds h USING (slot_id)
-        LEFT JOIN bookings b ON b.booking_id = h.booking_id
-        WHERE CAST(? AS TIMESTAMP) IS NULL OR s.ends_utc > ?
-        ORDER BY s.starts_utc, s.slot_id
-        """,
-            [ending_after_utc, ending_after_utc],
-        )
-        .df()
-    )
+    return store.list_slots(con, ending_after_utc=ending_after_utc)
 
 
 def list_bookings(
-    con: duckdb.DuckDBPyConnection,
+    con: Db,
     *,
     workstream_id: str | None = None,
     ending_after_utc: datetime | None = None,
@@ -110,191 +98,158 @@ def list_bookings(
 
     With `ending_after_utc`, only bookings of slots ending after it, plus undecided requests.
     """
-    return (
-        con.cursor()
-        .execute(
-            "SELECT b.booking_id, b.slot_id, s.title AS slot, e.title AS meeting, s.starts_utc,"
-            " s.ends_utc, s.tz, b.workstream_id, b.requested_by, b.purpose, p.title_en AS product,"
-            " b.status, b.decided_by, b.decision_note, b.created_at_utc, b.is_demo,"
-            " (SELECT string_agg(k.name_en, ', ' ORDER BY k.name_en) FROM booking_targets t"
-            "  JOIN countries k USING (m49) WHERE t.booking_id = b.booking_id) AS targets"
-            " FROM bookings b JOIN slots s USING (slot_id) LEFT JOIN events e ON e.event_id = s.event_id"
-            " LEFT JOIN products p ON p.product_id = b.product_id"
-            " WHERE (CAST(? AS VARCHAR) IS NULL OR b.workstream_id = ?)"
-            " AND (CAST(? AS TIMESTAMP) IS NULL OR s.ends_utc > ? OR b.status = 'requested')"
-            " ORDER BY b.booking_id DESC",
-            [workstream_id, workstream_id, ending_after_utc, ending_after_utc],
-        )
-        .df()
-    )
+    return store.list_bookings(con, workstream_id=workstream_id, ending_after_utc=ending_after_utc)
 
 
-def list_offerable_meetings(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+def list_offerable_meetings(con: Db) -> pd.DataFrame:
     """Return upcoming Champion-facing meetings the Secretariat can cut slots from."""
-    return (
-        con.cursor()
-        .execute(
-            "SELECT event_id, title, starts_utc, ends_utc, tz FROM events"
-            " WHERE kind IN ('champions_meeting', 'technical_meeting', 'webinar', 'other')"
-            " AND audience <> 'internal' AND status <> 'cancelled' AND ends_utc > ?"
-            " ORDER BY starts_utc",
-            [audit.utcnow()],
-        )
-        .df()
-    )
+    return store.list_offerable_meetings(con, ending_after_utc=audit.utcnow())
 
 
-def list_workstream_products(con: duckdb.DuckDBPyConnection, *, workstream_id: str) -> pd.DataFrame:
+def list_workstream_products(con: Db, *, workstream_id: str) -> pd.DataFrame:
     """Return a workstream's products (for the request form)."""
-    return (
-        con.cursor()
-        .execute(
-            "SELECT product_id, title_en FROM products WHERE workstream_id = ? ORDER BY title_en",
-            [workstream_id],
-        )
-        .df()
+    return store.list_workstream_products(con, workstream_id=workstream_id)
+
+
+SESSION_PREFIX = "Champions session: "
+
+
+def _session_event(slot: SlotIn) -> events.EventIn:
+    """The calendar event of a standalone session, in the slot's zone (in UTC when the slot's
+    start is the second of a wall-clock time repeated by a daylight-saving change)."""
+    tz = slot.tz
+    start = to_local(slot.starts_utc, tz).replace(tzinfo=None)
+    if to_utc(start, tz) != slot.starts_utc:
+        tz, start = "UTC", slot.starts_utc
+    title = SESSION_PREFIX + slot.title
+    if len(title) > events.MAX_TITLE:
+        title = title[: events.MAX_TITLE - 1] + "…"
+    return events.EventIn(
+        title=title,
+        kind="other",
+        audience="champions",
+        tz=tz,
+        start_local=start,
+        end_local=start + timedelta(minutes=slot.minutes),
+        location="Online",
+        description="Standalone session offered by the Secretariat for workstream bookings.",
+        status="tentative",
+        uid=f"{STANDALONE_UID_PREFIX}{uuid.uuid4()}{STANDALONE_UID_SUFFIX}",
     )
 
 
-def offer_slot(con: duckdb.DuckDBPyConnection, *, actor: User, slot: SlotIn) -> int:
+def offer_slot(con: Db, *, actor: User, slot: SlotIn) -> int:
     """Offer a slot; a standalone session also becomes a (tentative) calendar event."""
     require(actor, "booking.offer")
-    with transaction(con) as cur:
+
+    def work(conn):
         event_id = slot.event_id
         if event_id is not None:
-            row = cur.execute(
-                "SELECT title, starts_utc, ends_utc FROM events WHERE event_id = ?", [event_id]
-            ).fetchone()
-            if row is None:
+            span = store.get_meeting_span(conn, event_id=event_id)
+            if span is None:
                 raise BookingRefused(f"Meeting {event_id} does not exist.")
-            if slot.starts_utc < row[1] or slot.ends_utc > row[2]:
+            if slot.starts_utc < span.starts_utc or slot.ends_utc > span.ends_utc:
                 raise BookingRefused(
-                    f"The slot must lie within {row[0]} "
-                    f"({row[1]:%H:%M}-{row[2]:%H:%M} UTC on {row[1]:%Y-%m-%d})."
+                    f"The slot must lie within {span.title} ({span.starts_utc:%H:%M}-"
+                    f"{span.ends_utc:%H:%M} UTC on {span.starts_utc:%Y-%m-%d})."
                 )
-        else:
-            event_id = cur.execute(
-                "INSERT INTO events (uid, title, kind, audience, starts_utc, ends_utc, tz, location,"
-                " description, status, created_by) VALUES (?, ?, 'other', 'champions', ?, ?, ?,"
-                " 'Online', ?, 'tentative', ?) RETURNING event_id",
-                [
-                    f"{STANDALONE_UID_PREFIX}{uuid.uuid4()}{STANDALONE_UID_SUFFIX}",
-                    f"Champions session: {slot.title}",
-                    slot.starts_utc,
-                    slot.ends_utc,
-                    slot.tz,
-                    "Standalone session offered by the Secretariat for workstream bookings.",
-                    actor.username,
-                ],
-            ).fetchone()[0]
-        slot_id = cur.execute(
-            "INSERT INTO slots (event_id, starts_utc, ends_utc, tz, title, created_by)"
-            " VALUES (?, ?, ?, ?, ?, ?) RETURNING slot_id",
-            [event_id, slot.starts_utc, slot.ends_utc, slot.tz, slot.title, actor.username],
-        ).fetchone()[0]
+        else:  # the events module's one way to create an event, with its checks and audit
+            event_id = events.insert_event(conn, actor=actor, event_in=_session_event(slot))
+        slot_id = store.insert_slot(
+            conn,
+            store.SlotRecordIn(
+                event_id=event_id,
+                starts_utc=slot.starts_utc,
+                ends_utc=slot.ends_utc,
+                tz=slot.tz,
+                title=slot.title,
+                created_by=actor.username,
+            ),
+        )
         audit.record(
-            cur,
+            conn,
             actor=actor,
             action="booking.offer",
             entity="slot",
             entity_id=slot_id,
             after={**slot.model_dump(), "event_id": event_id},
         )
-    return slot_id
+        return slot_id
+
+    return con.write(work)
 
 
-def consultation_warnings(
-    con: duckdb.DuckDBPyConnection, *, slot_id: int, m49s: list[int]
-) -> list[str]:
+def consultation_warnings(con: Db, *, slot_id: int, m49s: list[int]) -> list[str]:
     """Return the engagement module's load warnings for these Champions in the slot's month."""
     try:
         from core.engagement import consultation_load_warnings
     except ImportError:  # the engagement area may not provide it in older installations
         return []
-    row = (
-        con.cursor().execute("SELECT starts_utc FROM slots WHERE slot_id = ?", [slot_id]).fetchone()
-    )
-    if row is None or not m49s:
+    starts = store.get_slot_start(con, slot_id=slot_id)
+    if starts is None or not m49s:
         return []
-    return consultation_load_warnings(con, m49s=m49s, month=row[0])
+    return consultation_load_warnings(con, m49s=m49s, month=starts)
 
 
-def _holder(cur: duckdb.DuckDBPyConnection, slot_id: int) -> str:
-    row = cur.execute(
-        "SELECT b.workstream_id, b.status, b.requested_by FROM slot_holds h JOIN bookings b"
-        " USING (booking_id) WHERE h.slot_id = ?",
-        [slot_id],
-    ).fetchone()
-    if row is None:
+def _holder(conn, slot_id: int) -> str:
+    holder = store.get_slot_holder(conn, slot_id=slot_id)
+    if holder is None:
         return "another workstream at the same moment"
-    return f"{row[0]} ({row[1]}, by {row[2]})"
+    return f"{holder.workstream_id} ({holder.status}, by {holder.requested_by})"
 
 
-def request_slot(con: duckdb.DuckDBPyConnection, *, actor: User, booking: BookingIn) -> Booking:
+def request_slot(con: Db, *, actor: User, booking: BookingIn) -> Booking:
     """Request a slot for a workstream; the first request holds it until the Secretariat decides."""
     require(actor, "booking.request", workstream_id=booking.workstream_id)
-    try:
-        with transaction(con) as cur:
-            slot = cur.execute(
-                "SELECT title, starts_utc, status FROM slots WHERE slot_id = ?", [booking.slot_id]
-            ).fetchone()
-            if slot is None:
-                raise BookingRefused(f"Slot {booking.slot_id} does not exist.")
-            if slot[2] != "open":
-                raise BookingRefused(f"The slot '{slot[0]}' was withdrawn by the Secretariat.")
-            if slot[1] < audit.utcnow():
-                raise BookingRefused(f"The slot '{slot[0]}' has already started.")
-            if (
-                booking.product_id is not None
-                and not cur.execute(
-                    "SELECT count(*) FROM products WHERE product_id = ? AND workstream_id = ?",
-                    [booking.product_id, booking.workstream_id],
-                ).fetchone()[0]
-            ):
-                raise BookingRefused(f"That product is not one of {booking.workstream_id}'s.")
-            if cur.execute(
-                "SELECT count(*) FROM slot_holds WHERE slot_id = ?", [booking.slot_id]
-            ).fetchone()[0]:
-                raise BookingRefused(
-                    f"The slot '{slot[0]}' is already taken by {_holder(cur, booking.slot_id)}."
-                )
-            booking_id = cur.execute(
-                "INSERT INTO bookings (slot_id, workstream_id, requested_by, purpose, product_id, status,"
-                " created_at_utc) VALUES (?, ?, ?, ?, ?, 'requested', ?) RETURNING booking_id",
-                [
-                    booking.slot_id,
-                    booking.workstream_id,
-                    actor.username,
-                    booking.purpose,
-                    booking.product_id,
-                    audit.utcnow(),
-                ],
-            ).fetchone()[0]
-            cur.executemany(
-                "INSERT INTO booking_targets VALUES (?, ?)",
-                [[booking_id, m] for m in sorted(set(booking.target_m49s))],
+
+    def work(conn):
+        slot = store.get_slot(conn, slot_id=booking.slot_id)
+        if slot is None:
+            raise BookingRefused(f"Slot {booking.slot_id} does not exist.")
+        if slot.status != "open":
+            raise BookingRefused(f"The slot '{slot.title}' was withdrawn by the Secretariat.")
+        if slot.starts_utc < audit.utcnow():
+            raise BookingRefused(f"The slot '{slot.title}' has already started.")
+        if booking.product_id is not None and not store.is_workstream_product(
+            conn, product_id=booking.product_id, workstream_id=booking.workstream_id
+        ):
+            raise BookingRefused(f"That product is not one of {booking.workstream_id}'s.")
+        if store.get_slot_holder(conn, slot_id=booking.slot_id) is not None:
+            raise BookingRefused(
+                f"The slot '{slot.title}' is already taken by {_holder(conn, booking.slot_id)}."
             )
-            # The guard: a second active request for the slot collides on this key.
-            cur.execute("INSERT INTO slot_holds VALUES (?, ?)", [booking.slot_id, booking_id])
-            audit.record(
-                cur,
-                actor=actor,
-                action="booking.request",
-                entity="booking",
-                entity_id=booking_id,
-                after=booking.model_dump(),
-            )
-    except (duckdb.ConstraintException, duckdb.TransactionException):
-        raise BookingRefused(
-            f"The slot was just taken by {_holder(con.cursor(), booking.slot_id)}; "
-            "choose another slot."
-        ) from None
-    return Booking(
-        booking_id=booking_id,
-        slot_id=booking.slot_id,
-        status="requested",
-        message=f"Requested '{slot[0]}' for {booking.workstream_id}; the Secretariat will confirm.",
-    )
+        booking_id = store.insert_booking(
+            conn,
+            store.BookingRecordIn(
+                slot_id=booking.slot_id,
+                workstream_id=booking.workstream_id,
+                requested_by=actor.username,
+                purpose=booking.purpose,
+                product_id=booking.product_id,
+                created_at_utc=audit.utcnow(),
+            ),
+            target_m49s=sorted(set(booking.target_m49s)),
+        )
+        store.insert_slot_hold(conn, slot_id=booking.slot_id, booking_id=booking_id)
+        audit.record(
+            conn,
+            actor=actor,
+            action="booking.request",
+            entity="booking",
+            entity_id=booking_id,
+            after=booking.model_dump(),
+        )
+        return Booking(
+            booking_id=booking_id,
+            slot_id=booking.slot_id,
+            status="requested",
+            message=(
+                f"Requested '{slot.title}' for {booking.workstream_id}; "
+                "the Secretariat will confirm."
+            ),
+        )
+
+    return write_in_turn(con, work)
 
 
 def _reopens_event(status: str, standalone: bool, event_status: str) -> bool:
@@ -303,38 +258,29 @@ def _reopens_event(status: str, standalone: bool, event_status: str) -> bool:
     return standalone and status == "confirmed" and event_status == "confirmed"
 
 
-def _booking(cur, booking_id: int) -> tuple:
-    row = cur.execute(
-        "SELECT b.slot_id, b.workstream_id, b.status, b.purpose, b.product_id, s.event_id,"
-        " s.starts_utc, s.ends_utc, s.tz, s.title, e.kind, e.status,"
-        " starts_with(e.uid, ?) AND ends_with(e.uid, ?) AS standalone"
-        " FROM bookings b JOIN slots s USING (slot_id) JOIN events e ON e.event_id = s.event_id"
-        " WHERE b.booking_id = ?",
-        [STANDALONE_UID_PREFIX, STANDALONE_UID_SUFFIX, booking_id],
-    ).fetchone()
+def is_standalone_uid(uid: str) -> bool:
+    """Return True for the calendar event offer_slot made for a standalone session."""
+    return uid.startswith(STANDALONE_UID_PREFIX) and uid.endswith(STANDALONE_UID_SUFFIX)
+
+
+def _booking(conn, booking_id: int) -> store.BookingState:
+    row = store.get_booking(conn, booking_id=booking_id)
     if row is None:
         raise BookingRefused(f"Booking {booking_id} does not exist.")
     return row
 
 
-def _release(cur, *, actor: User, booking_id: int, event_id: int, reopen_event: bool) -> None:
+def _release(conn, *, actor: User, booking_id: int, event_id: int, reopen_event: bool) -> None:
     """Free a booking's slot, meeting time and agenda item; with `reopen_event`, put the
     standalone session's event back to tentative (audited as a change of the event)."""
-    for sql in (
-        "DELETE FROM slot_holds WHERE booking_id = ?",
-        "DELETE FROM slot_confirmations WHERE booking_id = ?",
-        "DELETE FROM booking_occupancy WHERE booking_id = ?",
-        "DELETE FROM agenda_items WHERE booking_id = ?",
-    ):
-        cur.execute(sql, [booking_id])
+    store.delete_booking_keys(conn, booking_id=booking_id)
+    store.delete_booking_agenda_item(conn, booking_id=booking_id)
     if reopen_event:
-        cur.execute(
-            "UPDATE events SET status = 'tentative', sequence = sequence + 1,"
-            " updated_at_utc = ? WHERE event_id = ?",
-            [audit.utcnow(), event_id],
+        event_store.bump_sequence(
+            conn, event_id=event_id, at_utc=audit.utcnow(), status="tentative"
         )
         audit.record(
-            cur,
+            conn,
             actor=actor,
             action="booking.release",
             entity="event",
@@ -344,23 +290,18 @@ def _release(cur, *, actor: User, booking_id: int, event_id: int, reopen_event: 
         )
 
 
-def _overlap_message(cur, event_id: int, wanted: list[int]) -> str | None:
-    row = cur.execute(
-        "SELECT b.workstream_id, s.starts_utc, s.ends_utc FROM booking_occupancy o"
-        " JOIN bookings b USING (booking_id) JOIN slots s ON s.slot_id = b.slot_id"
-        " WHERE o.event_id = ? AND o.unit IN (SELECT unnest(?::BIGINT[])) LIMIT 1",
-        [event_id, wanted],
-    ).fetchone()
-    if row is None:
+def _overlap_message(conn, event_id: int, wanted: list[int]) -> str | None:
+    occupant = store.find_occupant(conn, event_id=event_id, units=wanted)
+    if occupant is None:
         return None
     return (
-        f"It overlaps the confirmed booking of {row[0]} "
-        f"({row[1]:%H:%M}-{row[2]:%H:%M} UTC) in the same meeting."
+        f"It overlaps the confirmed booking of {occupant.workstream_id} "
+        f"({occupant.starts_utc:%H:%M}-{occupant.ends_utc:%H:%M} UTC) in the same meeting."
     )
 
 
 def decide_booking(
-    con: duckdb.DuckDBPyConnection,
+    con: Db,
     *,
     actor: User,
     booking_id: int,
@@ -373,129 +314,121 @@ def decide_booking(
     standalone session goes back to tentative on the calendar.
     """
     require(actor, "booking.decide")
-    try:
-        with transaction(con) as cur:
-            (slot_id, ws, status, purpose, product_id, event_id, start, end, _tz, title, _kind,
-             event_status, standalone) = _booking(cur, booking_id)  # fmt: skip
-            if status != "requested" and not (status == "confirmed" and not confirm):
-                raise BookingRefused(f"Booking {booking_id} is already {status}.")
-            now = audit.utcnow()
-            if not confirm:
-                _release(
-                    cur,
-                    actor=actor,
-                    booking_id=booking_id,
-                    event_id=event_id,
-                    reopen_event=_reopens_event(status, standalone, event_status),
-                )
-                new_status = "declined"
-                message = (
-                    f"Declined {ws}'s confirmed booking of '{title}'; its agenda item is removed."
-                    if status == "confirmed"
-                    else f"Declined {ws}'s request for '{title}'."
-                )
-            else:
-                wanted = units(start, end)
-                clash = _overlap_message(cur, event_id, wanted)
-                if clash:
-                    raise BookingRefused(clash)
-                # The guards: the slot key and the occupancy keys refuse a second confirmation.
-                cur.execute("INSERT INTO slot_confirmations VALUES (?, ?)", [slot_id, booking_id])
-                cur.executemany(
-                    "INSERT INTO booking_occupancy VALUES (?, ?, ?)",
-                    [[event_id, u, booking_id] for u in wanted],
-                )
-                ws_name = cur.execute(
-                    "SELECT coalesce(name, workstream_id) FROM workstreams WHERE workstream_id = ?",
-                    [ws],
-                ).fetchone()[0]
-                cur.execute(
-                    "INSERT INTO agenda_items (event_id, starts_utc, ends_utc, title, presenter,"
-                    " product_id, booking_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    [event_id, start, end, f"{ws}: {purpose}", ws_name, product_id, booking_id],
-                )
-                if standalone and event_status == "tentative":
-                    cur.execute(
-                        # Only plain columns: DuckDB refuses updates of foreign-key columns
-                        # (workstream_id) on a row other tables reference.
-                        "UPDATE events SET status = 'confirmed', sequence = sequence + 1,"
-                        " updated_at_utc = ? WHERE event_id = ?",
-                        [now, event_id],
-                    )
-                new_status = "confirmed"
-                message = f"Confirmed {ws} in '{title}'; it is now in the meeting's agenda."
-            cur.execute(
-                "UPDATE bookings SET status = ?, decided_by = ?, decided_at_utc = ?,"
-                " decision_note = ? WHERE booking_id = ?",
-                [new_status, actor.username, now, note, booking_id],
-            )
-            audit.record(
-                cur,
+
+    def work(conn):
+        b = _booking(conn, booking_id)
+        standalone = is_standalone_uid(b.event_uid)
+        if b.status != "requested" and not (b.status == "confirmed" and not confirm):
+            raise BookingRefused(f"Booking {booking_id} is already {b.status}.")
+        now = audit.utcnow()
+        if not confirm:
+            _release(
+                conn,
                 actor=actor,
-                action=f"booking.{new_status}",
-                entity="booking",
-                entity_id=booking_id,
-                before={"status": status},
-                after={"status": new_status, "note": note},
+                booking_id=booking_id,
+                event_id=b.event_id,
+                reopen_event=_reopens_event(b.status, standalone, b.event_status),
             )
-    except (duckdb.ConstraintException, duckdb.TransactionException):
-        raise BookingRefused(
-            "Another booking was confirmed for this time at the same moment; reload and check "
-            "the agenda."
-        ) from None
-    return Booking(booking_id=booking_id, slot_id=slot_id, status=new_status, message=message)
-
-
-def withdraw_booking(con: duckdb.DuckDBPyConnection, *, actor: User, booking_id: int) -> Booking:
-    """Withdraw a request or a confirmed booking, freeing the slot and its agenda time; a
-    standalone session goes back to tentative on the calendar."""
-    with transaction(con) as cur:
-        slot_id, ws, status, _purpose, _product, event_id, *_slot, event_status, standalone = (
-            _booking(cur, booking_id)
-        )
-        require(actor, "booking.withdraw", workstream_id=ws)
-        if status not in ("requested", "confirmed"):
-            raise BookingRefused(f"Booking {booking_id} is already {status}.")
-        _release(
-            cur,
-            actor=actor,
+            new_status = "declined"
+            message = (
+                f"Declined {b.workstream_id}'s confirmed booking of '{b.title}'; "
+                "its agenda item is removed."
+                if b.status == "confirmed"
+                else f"Declined {b.workstream_id}'s request for '{b.title}'."
+            )
+        else:
+            wanted = units(b.starts_utc, b.ends_utc)
+            clash = _overlap_message(conn, b.event_id, wanted)
+            if clash:
+                raise BookingRefused(clash)
+            # The guards: the slot key and the occupancy keys refuse a second confirmation.
+            store.insert_confirmation(
+                conn, slot_id=b.slot_id, booking_id=booking_id, event_id=b.event_id, units=wanted
+            )
+            store.insert_booking_agenda_item(
+                conn,
+                event_id=b.event_id,
+                booking_id=booking_id,
+                starts_utc=b.starts_utc,
+                ends_utc=b.ends_utc,
+                title=f"{b.workstream_id}: {b.purpose}",
+                presenter=store.get_workstream_name(conn, workstream_id=b.workstream_id),
+                product_id=b.product_id,
+            )
+            if standalone and b.event_status == "tentative":
+                event_store.bump_sequence(conn, event_id=b.event_id, at_utc=now, status="confirmed")
+            new_status = "confirmed"
+            message = (
+                f"Confirmed {b.workstream_id} in '{b.title}'; it is now in the meeting's agenda."
+            )
+        store.update_booking_decision(
+            conn,
             booking_id=booking_id,
-            event_id=event_id,
-            reopen_event=_reopens_event(status, standalone, event_status),
-        )
-        cur.execute(
-            "UPDATE bookings SET status = 'withdrawn', decided_at_utc = ? WHERE booking_id = ?",
-            [audit.utcnow(), booking_id],
+            status=new_status,
+            decided_by=actor.username,
+            decided_at_utc=now,
+            note=note,
         )
         audit.record(
-            cur,
+            conn,
+            actor=actor,
+            action=f"booking.{new_status}",
+            entity="booking",
+            entity_id=booking_id,
+            before={"status": b.status},
+            after={"status": new_status, "note": note},
+        )
+        return Booking(booking_id=booking_id, slot_id=b.slot_id, status=new_status, message=message)
+
+    return write_in_turn(con, work)
+
+
+def withdraw_booking(con: Db, *, actor: User, booking_id: int) -> Booking:
+    """Withdraw a request or a confirmed booking, freeing the slot and its agenda time; a
+    standalone session goes back to tentative on the calendar."""
+
+    def work(conn):
+        b = _booking(conn, booking_id)
+        require(actor, "booking.withdraw", workstream_id=b.workstream_id)
+        if b.status not in ("requested", "confirmed"):
+            raise BookingRefused(f"Booking {booking_id} is already {b.status}.")
+        _release(
+            conn,
+            actor=actor,
+            booking_id=booking_id,
+            event_id=b.event_id,
+            reopen_event=_reopens_event(b.status, is_standalone_uid(b.event_uid), b.event_status),
+        )
+        store.update_booking_withdrawn(conn, booking_id=booking_id, at_utc=audit.utcnow())
+        audit.record(
+            conn,
             actor=actor,
             action="booking.withdraw",
             entity="booking",
             entity_id=booking_id,
-            before={"status": status},
+            before={"status": b.status},
             after={"status": "withdrawn"},
         )
-    return Booking(
-        booking_id=booking_id, slot_id=slot_id, status="withdrawn", message="Booking withdrawn."
-    )
+        return Booking(
+            booking_id=booking_id,
+            slot_id=b.slot_id,
+            status="withdrawn",
+            message="Booking withdrawn.",
+        )
+
+    return write_in_turn(con, work)
 
 
-def backfill_booking_keys(cur: duckdb.DuckDBPyConnection) -> None:
-    """Fill slot holds and meeting occupancy for bookings written without them (demo seeding)."""
-    cur.execute(
-        "INSERT INTO slot_holds SELECT slot_id, min(booking_id) FROM bookings"
-        " WHERE status IN ('requested', 'confirmed')"
-        " AND slot_id NOT IN (SELECT slot_id FROM slot_holds) GROUP BY slot_id"
-    )
-    rows = cur.execute(
-        "SELECT b.booking_id, s.event_id, s.starts_utc, s.ends_utc FROM slot_confirmations c"
-        " JOIN bookings b USING (booking_id) JOIN slots s ON s.slot_id = c.slot_id"
-        " WHERE b.booking_id NOT IN (SELECT booking_id FROM booking_occupancy)"
-    ).fetchall()
-    cur.executemany(
-        "INSERT INTO booking_occupancy VALUES (?, ?, ?)",
-        [[event_id, u, bid] for bid, event_id, s, e in rows for u in units(s, e)],
+def backfill_booking_keys(cur) -> None:
+    """Fill slot holds and meeting occupancy for bookings written without them (demo seeding).
+
+    `cur` is the seeding's DuckDB cursor (demo seeding is not yet moved) or an SQLAlchemy
+    connection.
+    """
+    store.hold_unheld_slots(cur)
+    rows = store.list_unoccupied_confirmations(cur)
+    store.insert_occupancy(
+        cur, [(event_id, u, bid) for bid, event_id, s, e in rows for u in units(s, e)]
     )
 
 

@@ -13,13 +13,13 @@ from datetime import UTC, date, datetime, timedelta
 from itertools import combinations
 from zoneinfo import ZoneInfo
 
-import duckdb
 import pandas as pd
 from pydantic import BaseModel, Field, model_validator
 
 from core import audit
-from core.db import transaction
 from core.permissions import User, require
+from core.store import Db
+from core.store import meetings as store
 from core.timezones import abbreviation
 
 MAX_DAYS = 31
@@ -232,47 +232,23 @@ def twin_sessions(
     )
 
 
-def list_invitees(
-    con: duckdb.DuckDBPyConnection, *, m49s: list[int] | None = None
-) -> list[Invitee]:
+def list_invitees(con: Db, *, m49s: list[int] | None = None) -> list[Invitee]:
     """Return Champions (all active ones, or the given ones) with their capitals' zones."""
-    rows = (
-        con.cursor()
-        .execute(
-            "SELECT c.m49, k.name_en, c.capital_tz FROM champions c JOIN countries k USING (m49)"
-            " WHERE c.status = 'active' AND (CAST(? AS INTEGER[]) IS NULL"
-            " OR c.m49 IN (SELECT unnest(CAST(? AS INTEGER[])))) ORDER BY k.name_en",
-            [m49s, m49s],
-        )
-        .fetchall()
-    )
-    return [Invitee(m49=r[0], country=r[1], tz=r[2]) for r in rows]
+    return [Invitee(**r.model_dump()) for r in store.list_champion_zones(con, m49s=m49s)]
 
 
-def offhours_counts(con: duckdb.DuckDBPyConnection) -> dict[int, int]:
+def offhours_counts(con: Db) -> dict[int, int]:
     """Return how many off-hours sessions each Champion was given before."""
-    rows = (
-        con.cursor().execute("SELECT m49, count(*) FROM offhours_history GROUP BY m49").fetchall()
-    )
-    return {m49: n for m49, n in rows}
+    return store.count_offhours_sessions(con)
 
 
-def offhours_history(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+def offhours_history(con: Db) -> pd.DataFrame:
     """Return the recorded off-hours burden per Champion (for the rotation view)."""
-    return (
-        con.cursor()
-        .execute(
-            "SELECT k.name_en AS country, count(*) AS sessions_off_hours,"
-            " sum(h.minutes_off) AS minutes_off_hours, max(h.starts_utc) AS last_starts_utc"
-            " FROM offhours_history h JOIN countries k USING (m49) GROUP BY ALL"
-            " ORDER BY sessions_off_hours DESC, country"
-        )
-        .df()
-    )
+    return store.list_offhours_burden(con)
 
 
 def record_choice(
-    con: duckdb.DuckDBPyConnection,
+    con: Db,
     *,
     actor: User,
     invitees: list[Invitee],
@@ -286,18 +262,31 @@ def record_choice(
     require(actor, "slotfinder.record")
     offs = evaluate(starts_utc, minutes, invitees, work_start=work_start, work_end=work_end)
     burdened = [(m49, off) for m49, off in offs.items() if off > 0]
-    with transaction(con) as cur:
-        cur.executemany(
-            "INSERT INTO offhours_history (m49, starts_utc, minutes_off, label, recorded_by,"
-            " recorded_at_utc) VALUES (?, ?, ?, ?, ?, ?)",
-            [[m, starts_utc, off, label, actor.username, audit.utcnow()] for m, off in burdened],
+    now = audit.utcnow()
+
+    def work(conn):
+        store.insert_offhours(
+            conn,
+            [
+                store.OffhoursIn(
+                    m49=m,
+                    starts_utc=starts_utc,
+                    minutes_off=off,
+                    label=label,
+                    recorded_by=actor.username,
+                    recorded_at_utc=now,
+                )
+                for m, off in burdened
+            ],
         )
         audit.record(
-            cur,
+            conn,
             actor=actor,
             action="slotfinder.record",
             entity="offhours_history",
             entity_id=label,
             after={"starts_utc": starts_utc, "off_hours": dict(burdened)},
         )
+
+    con.write(work)
     return len(burdened)

@@ -21,7 +21,13 @@ from core.events import cancel_event
 from core.meetings import get_meeting, list_agenda
 from tests.conftest import demo_user
 from tests.test_bookings import ask, offer
-from tests.test_registration import make_meeting
+from tests.test_registration import execute, make_meeting
+
+
+@pytest.fixture
+def con(store):
+    """The release rules hold on both engines (DuckDB and PostgreSQL)."""
+    return store
 
 
 def standalone_session(con) -> tuple[int, int]:
@@ -45,33 +51,25 @@ def confirmed(con, slot_id: int, ws: str = "CWG-2.2") -> int:
 
 def held(con, booking_id: int) -> dict[str, int]:
     """Count the rows each booking key and the agenda hold for the booking."""
-    cur = con.cursor()
     return {
-        table: cur.execute(
-            f"SELECT count(*) FROM {table} WHERE booking_id = ?",  # noqa: S608 (constant names)
-            [booking_id],
-        ).fetchone()[0]
+        table: con.scalar(
+            f"SELECT count(*) FROM {table} WHERE booking_id = :b",  # noqa: S608 (constant names)
+            b=booking_id,
+        )
         for table in ("slot_holds", "slot_confirmations", "booking_occupancy", "agenda_items")
     }
 
 
 def event_state(con, event_id: int) -> tuple[str, int]:
-    return (
-        con.cursor()
-        .execute("SELECT status, sequence FROM events WHERE event_id = ?", [event_id])
-        .fetchone()
-    )
+    return tuple(con.one("SELECT status, sequence FROM events WHERE event_id = :e", e=event_id))
 
 
 def audit_entries(con, entity: str, entity_id: int) -> list[tuple]:
-    rows = (
-        con.cursor()
-        .execute(
-            "SELECT username, action, before_json, after_json FROM audit_log"
-            " WHERE entity = ? AND entity_id = ? ORDER BY audit_id",
-            [entity, str(entity_id)],
-        )
-        .fetchall()
+    rows = con.rows(
+        "SELECT username, action, before_json, after_json FROM audit_log"
+        " WHERE entity = :e AND entity_id = :i ORDER BY audit_id",
+        e=entity,
+        i=str(entity_id),
     )
     return [
         (u, a, json.loads(b) if b else None, json.loads(f) if f else None) for u, a, b, f in rows
@@ -155,7 +153,7 @@ def test_a_cancelled_standalone_session_stays_cancelled_when_its_booking_is_with
 
 def test_withdrawing_a_mere_request_leaves_a_hand_confirmed_session_alone(con):
     slot_id, event_id = standalone_session(con)
-    con.cursor().execute("UPDATE events SET status = 'confirmed' WHERE event_id = ?", [event_id])
+    execute(con, "UPDATE events SET status = 'confirmed' WHERE event_id = :e", e=event_id)
     booking_id = request_slot(
         con, actor=demo_user(con, "lead_cwg22"), booking=ask(slot_id)
     ).booking_id
@@ -166,8 +164,10 @@ def test_withdrawing_a_mere_request_leaves_a_hand_confirmed_session_alone(con):
 
 def test_a_segment_of_a_tentative_meeting_does_not_confirm_the_meeting(con):
     event_id = make_meeting(con)
-    con.cursor().execute(
-        "UPDATE events SET kind = 'other', status = 'tentative' WHERE event_id = ?", [event_id]
+    execute(
+        con,
+        "UPDATE events SET kind = 'other', status = 'tentative' WHERE event_id = :e",
+        e=event_id,
     )
     confirmed(con, offer(con, event_id, 0))
     assert event_state(con, event_id)[0] == "tentative"

@@ -7,6 +7,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from core.attendance import attendance_stats, import_attendance_csv, mark_attendance
+from core.db import open_database
 from core.meetings import (
     OfficeSupportIn,
     get_join_details,
@@ -17,15 +18,30 @@ from core.meetings import (
 from core.permissions import PermissionDenied
 from core.registration import ImportFailed, register
 from tests.conftest import APP, demo_user, login, shown
-from tests.test_registration import KENYA, MEXICO, make_meeting, reg
+from tests.test_registration import KENYA, MEXICO, execute, make_meeting, reg
+
+
+@pytest.fixture
+def con(store):
+    """The meeting rules hold on both engines (DuckDB and PostgreSQL)."""
+    return store
+
+
+@pytest.fixture
+def page_con(db_path):
+    """The page tests' own database (DuckDB), the one the app under test opens."""
+    connection = open_database(db_path)
+    yield connection
+    connection.close()
 
 
 def _meeting_with_join_details(con) -> int:
     event_id = make_meeting(con)
-    con.cursor().execute(
-        "INSERT INTO event_join_details VALUES (?, 'https://example.org/j/SECRET', 'N-123',"
-        " 'pw-SECRET', '+41 000')",
-        [event_id],
+    execute(
+        con,
+        "INSERT INTO event_join_details (event_id, url, meeting_number, password, dial_in)"
+        " VALUES (:e, 'https://example.org/j/SECRET', 'N-123', 'pw-SECRET', '+41 000')",
+        e=event_id,
     )
     return event_id
 
@@ -57,17 +73,20 @@ def test_attendance_export_marks_attendees_and_feeds_the_engagement_log(con):
         f"Person 1\t{start:%Y-%m-%d}T{start:%H}:40:00+00:00\t{start:%Y-%m-%d}T{start:%H}:50:00+00:00\tPERSON1@example.org\n"
     ).encode("utf-16")
     import_attendance_csv(con, actor=staff, event_id=event_id, data=export)
-    cur = con.cursor()
-    rows = cur.execute(
+    rows = con.rows(
         "SELECT r.participant_name, r.status, a.minutes FROM registrations r"
-        " LEFT JOIN attendance a USING (registration_id) WHERE r.event_id = ? ORDER BY 1",
-        [event_id],
-    ).fetchall()
-    assert rows == [("Person 1", "attended", 38), ("Person 2", "confirmed", None)]
-    logged = cur.execute(
-        "SELECT m49 FROM engagements WHERE event_id = ? AND source = 'attendance'", [event_id]
-    ).fetchall()
-    assert logged == [(KENYA,)]
+        " LEFT JOIN attendance a ON a.registration_id = r.registration_id"
+        " WHERE r.event_id = :e ORDER BY 1",
+        e=event_id,
+    )
+    assert [tuple(r) for r in rows] == [
+        ("Person 1", "attended", 38),
+        ("Person 2", "confirmed", None),
+    ]
+    logged = con.rows(
+        "SELECT m49 FROM engagements WHERE event_id = :e AND source = 'attendance'", e=event_id
+    )
+    assert [tuple(r) for r in logged] == [(KENYA,)]
     # An export naming someone not registered is refused whole, and says who.
     bad = f"Name,Email,Join Time,Leave Time\nX,x@example.org,{day} 10:00 AM,{day} 11:00 AM\n"
     with pytest.raises(ImportFailed) as refused:
@@ -76,14 +95,15 @@ def test_attendance_export_marks_attendees_and_feeds_the_engagement_log(con):
         "not registered for this meeting" in e or "not during" in e for e in refused.value.errors
     )
     # Undoing one by one removes the derived engagement too.
-    rid = cur.execute(
-        "SELECT registration_id FROM registrations WHERE event_id = ? AND email = 'person1@example.org'",
-        [event_id],
-    ).fetchone()[0]
+    rid = con.scalar(
+        "SELECT registration_id FROM registrations WHERE event_id = :e"
+        " AND email = 'person1@example.org'",
+        e=event_id,
+    )
     mark_attendance(con, actor=staff, registration_id=rid, attended=False)
-    assert not cur.execute(
-        "SELECT count(*) FROM engagements WHERE source_ref = ?", [f"attendance:{rid}"]
-    ).fetchone()[0]
+    assert not con.scalar(
+        "SELECT count(*) FROM engagements WHERE source_ref = :r", r=f"attendance:{rid}"
+    )
 
 
 def test_attendance_statistics_per_country_count_only_past_meetings(con):
@@ -141,9 +161,9 @@ def _open_tab(at, label: str) -> AppTest:
 
 
 @pytest.mark.parametrize(("username", "sees"), [("viewer", False), ("secretariat", True)])
-def test_join_details_absent_for_a_viewer_in_apptest_output(app_env, con, username, sees):
-    event_id = _meeting_with_join_details(con)
-    con.close()
+def test_join_details_absent_for_a_viewer_in_apptest_output(app_env, page_con, username, sees):
+    event_id = _meeting_with_join_details(page_con)
+    page_con.close()
     at = _meetings_page(username, event_id)
     # Only the open tab runs: look at the page with each tab open in turn.
     for label in TABS:
@@ -158,9 +178,9 @@ def _keys(at) -> set[str]:
     return {w.key for w in widgets}
 
 
-def test_only_the_open_tab_runs_and_its_choices_survive_a_tab_switch(app_env, con):
-    event_id = make_meeting(con)
-    con.close()
+def test_only_the_open_tab_runs_and_its_choices_survive_a_tab_switch(app_env, page_con):
+    event_id = make_meeting(page_con)
+    page_con.close()
     at = _meetings_page("secretariat", event_id)
     # Agenda by default: no form, no widget of the other tabs is drawn (nor loads in a browser).
     assert _keys(at) == {"meetings_event", "meetings_zone"}
@@ -192,9 +212,9 @@ def test_a_link_naming_a_tab_opens_it(app_env):
     assert "meetings_stats_by" in _keys(at) and "meetings_reg_name" not in _keys(at)
 
 
-def test_registering_in_the_participants_tab_keeps_that_tab_open(app_env, con):
-    event_id = make_meeting(con)
-    con.close()
+def test_registering_in_the_participants_tab_keeps_that_tab_open(app_env, page_con):
+    event_id = make_meeting(page_con)
+    page_con.close()
     at = _open_tab(_meetings_page("secretariat", event_id), "Participants")
     at.text_input(key="meetings_reg_name").input("Person Lazy")
     at.text_input(key="meetings_reg_email").input("lazy@example.org")

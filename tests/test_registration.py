@@ -33,7 +33,8 @@ def con(store):
 def execute(con, sql: str, **params):
     """Run one statement of a test's own in its own transaction; return its first row."""
     with con.begin() as conn:
-        return conn.execute(sa.text(sql), params).first()
+        result = conn.execute(sa.text(sql), params)
+        return result.first() if result.returns_rows else None
 
 
 _MEETINGS = iter(range(1, 1_000_000))

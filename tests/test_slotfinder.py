@@ -2,6 +2,8 @@
 
 from datetime import date, datetime
 
+import pytest
+
 from core.slotfinder import (
     FinderIn,
     Invitee,
@@ -13,6 +15,13 @@ from core.slotfinder import (
     twin_sessions,
 )
 from tests.conftest import demo_user
+
+
+@pytest.fixture
+def con(store):
+    """The rotation is recorded and read on both engines (DuckDB and PostgreSQL)."""
+    return store
+
 
 MEXICO = Invitee(484, "Mexico", "America/Mexico_City")  # UTC-6, no DST since 2022
 KENYA = Invitee(404, "Kenya", "Africa/Nairobi")  # UTC+3
