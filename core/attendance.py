@@ -171,7 +171,7 @@ def parse_attendance_csv(
 
 def _sync_engagements(conn) -> None:
     # The engagement log follows attendance in the same transaction.
-    engagement.sync_derived_engagements(store.legacy_handle(conn))
+    engagement.sync_derived_engagements(conn)
 
 
 def _set_attended(conn, *, actor: User, registration_id: int, status: str, row: dict) -> None:

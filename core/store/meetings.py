@@ -45,17 +45,6 @@ def write_in_turn(
         return db.write(fn, attempts=attempts)
 
 
-def legacy_handle(conn: sa.Connection):
-    """What to hand a function of a module not yet moved into the store, in this transaction.
-
-    On DuckDB, the DuckDB cursor under the SQLAlchemy connection (such functions take one);
-    on PostgreSQL the connection itself, which those functions accept once moved.
-    """
-    if conn.dialect.name == "duckdb":
-        return conn.connection.driver_connection
-    return conn
-
-
 # Events and reference rows the rules read -------------------------------------------------
 
 
