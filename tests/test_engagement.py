@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from pydantic import ValidationError
 
 from core import engagement
+from core.db import transaction
 from core.permissions import PermissionDenied
 from tests.conftest import demo_user
 
@@ -149,3 +150,39 @@ def test_views_list_every_champion_and_the_not_engaged_ones(con):
     assert stale["last_engaged"].isna().sum() == never
     assert (stale["days_since"].dropna() > 90).all()
     assert len(engagement.not_engaged(con, days=100000)) == never
+
+
+def test_the_cross_area_calls_take_a_db_a_connection_or_a_legacy_cursor(con):
+    # Other areas call these inside their own transactions, some still with a DuckDB cursor.
+    chad = _m49(con, "TCD")
+    engagement.set_consultation_cap(con, actor=demo_user(con, "admin"), cap=1)
+    product = con.scalar("SELECT min(product_id) FROM products")
+    with con.begin() as conn:
+        cid = conn.execute(
+            sa.text(
+                "INSERT INTO consultations (product_id, opens_on, closes_on)"
+                " VALUES (:p, '2031-05-03', '2031-05-03') RETURNING consultation_id"
+            ),
+            {"p": product},
+        ).scalar()
+        conn.execute(
+            sa.text("INSERT INTO consultation_invites (consultation_id, m49) VALUES (:c, :m)"),
+            {"c": cid, "m": chad},
+        )
+    expected = engagement.consultation_load_warnings(con, m49s=[chad], month="2031-05")
+    assert len(expected) == 1 and expected[0].startswith("Chad already has 1 request in May 2031")
+    before = con.scalar("SELECT count(*) FROM engagements")
+
+    def in_transaction(conn):
+        engagement.sync_derived_engagements(conn)
+        return engagement.consultation_load_warnings(conn, m49s=[chad, 404], month="2031-05")
+
+    assert con.write(in_transaction) == expected
+    if con.kind == "duckdb":
+        with transaction(con) as cur:
+            engagement.sync_derived_engagements(cur)
+            assert engagement.consultation_load_warnings(cur, m49s=[chad], month="2031-05") == (
+                expected
+            )
+            assert engagement.consultation_load_warnings(cur, m49s=[], month="2031-05") == []
+    assert con.scalar("SELECT count(*) FROM engagements") == before
