@@ -6,13 +6,13 @@ STAMP := $(VENV)/.installed-stamp
 PORT ?= 8501
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test lint format venv db secrets chromium postgres bench screenshots clean
+.PHONY: run test lint format venv db secrets chromium postgres nginx bench screenshots clean
 
 run: db ## Set everything up and serve the dashboard on http://localhost:$(PORT)
 	$(VENV)/bin/streamlit run serve.py --server.port $(PORT) --server.headless true \
 		--browser.gatherUsageStats false
 
-test: venv chromium postgres ## Set everything up and run the whole suite (lint, unit, AppTest, browser, both engines)
+test: venv chromium postgres nginx ## Set everything up and run the whole suite (lint, unit, AppTest, browser, both engines)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	cd tests/js && npm ci --no-audit --no-fund --loglevel=error  # ical.js for the .ics cross-check
@@ -41,6 +41,11 @@ postgres: ## Install Debian's PostgreSQL server for the tests when missing (the 
 	@ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || { \
 		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-15; \
 		else sudo -n apt-get update -qq && sudo -n DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-15; fi; }
+
+nginx: ## Install Debian's nginx for the replica test when missing (the test runs its own)
+	@command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || { \
+		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light; \
+		else sudo -n apt-get update -qq && sudo -n DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light; fi; }
 
 lint: venv
 	$(VENV)/bin/ruff check .
