@@ -140,8 +140,7 @@ def add_feedback(con: Db, *, actor: User, product_id: int, feedback_in: Feedback
         fid = store.insert_feedback(
             conn, feedback=store.FeedbackRowIn(product_id=product_id, **feedback_in.model_dump())
         )
-        # core/engagement.py still takes a DuckDB cursor: the one under this transaction.
-        sync_derived_engagements(store.legacy_cursor(conn))
+        sync_derived_engagements(conn)
         audit.record(
             conn,
             actor=actor,

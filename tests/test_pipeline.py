@@ -19,12 +19,6 @@ def con(store):
     return store
 
 
-def _needs_engagement_on_the_store(con):
-    # core/engagement.py (the engagement log and the monthly cap) still speaks DuckDB only.
-    if con.kind != "duckdb":
-        pytest.skip("core/engagement.py has not moved into the store yet")
-
-
 def _execute(con, sql, **params):
     with con.begin() as conn:
         conn.execute(sa.text(sql), params)
@@ -310,7 +304,6 @@ def test_filters_by_workstream_stage_language_gap_and_due_window(con):
 
 
 def test_feedback_recorded_on_a_product_enters_the_engagement_log(con):
-    _needs_engagement_on_the_store(con)
     lead = demo_user(con, "lead_cwg22")
     pid = _new(con, lead)
     kenya = con.scalar("SELECT m49 FROM countries WHERE iso3 = 'KEN'")
@@ -406,7 +399,6 @@ def test_engagement_opportunities_are_upcoming_champion_events_near_the_window(c
 def test_asking_a_champion_already_at_the_monthly_cap_is_warned(con):
     from core import engagement
 
-    _needs_engagement_on_the_store(con)
     admin = demo_user(con, "admin")
     lead = demo_user(con, "lead_cwg22")
     engagement.set_consultation_cap(con, actor=admin, cap=1)
@@ -468,3 +460,19 @@ def test_two_people_moving_one_product_at_once_one_wins_the_other_is_told(con):
     history = pipeline.list_stage_history(con, product_id=pid)
     assert len(history) == 2
     assert _product(con, pid)["stage"] == history.iloc[0]["to_stage"]
+
+
+def test_the_pipeline_page_reads_run_on_the_demo_data(con):
+    df = pipeline.list_products(con)
+    assert len(df) > 10 and df["product_id"].is_unique
+    assert set(df["workplan_status"]) <= {"Yet to start", "Ongoing", "Completed", "Cancelled"}
+    bars = pipeline.roadmap_rows(con, product_ids=df["product_id"])
+    assert not bars.empty and set(bars["plan"]) <= {"Planned", "Actual"}
+    assert (bars["end"] >= bars["start"]).all()
+    found = consult.engagement_opportunities(con, now_utc=datetime(2020, 1, 1))
+    assert set(found["where"]) <= {"inside", "near"}
+    assert set(found["product_id"]) <= set(df["product_id"])
+    first = int(df["product_id"].iloc[0])
+    assert pipeline.get_product(con, product_id=first)["product_id"] == first
+    assert len(pipeline.list_stage_dates(con, product_id=first)) == len(pipeline.STAGES) - 1
+    assert list(consult.list_champion_choices(con).columns) == ["m49", "country"]

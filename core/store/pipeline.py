@@ -530,14 +530,3 @@ def list_opportunity_rows(
     with db.reading() as conn:
         result = conn.execute(statement, params)
         return pd.DataFrame(result.all(), columns=columns)
-
-
-def legacy_cursor(conn: sa.Connection):
-    """The DuckDB cursor under an SQLAlchemy connection, in the same transaction.
-
-    Only for calling a not-yet-moved module that still expects a DuckDB cursor; on PostgreSQL
-    there is none and the SQLAlchemy connection itself is returned.
-    """
-    if conn.dialect.name == "duckdb":
-        return conn.connection.dbapi_connection
-    return conn
