@@ -57,6 +57,7 @@ format: venv
 
 bench: venv chromium ## Print timings at realistic size and at ten years of data
 	$(PY) -m tests.bench
+	$(PY) -m tests.bench_load
 
 screenshots: venv chromium db ## Save a PNG of every page into docs/screenshots/
 	$(PY) -m tests.screenshots
