@@ -6,9 +6,8 @@ import csv
 import io
 from pathlib import Path
 
-import duckdb
-
 from core.config import ROOT
+from core.store import champions as store
 
 DATA = ROOT / "data"
 M49_CSV = DATA / "m49" / "countries-territories-taxonomy.csv"
@@ -70,31 +69,21 @@ def read_unds(path: Path = UNDS_CSV) -> tuple[str, list[tuple[int, str]]]:
     return "\n".join(rule_lines), members
 
 
-def load_reference(cur: duckdb.DuckDBPyConnection) -> None:
-    """Insert countries and groupings when the tables are empty (inside the caller's transaction)."""
-    if cur.execute("SELECT count(*) FROM countries").fetchone()[0] == 0:
-        countries = read_countries()
-        cur.executemany(
-            "INSERT INTO countries VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [list(c.values()) for c in countries],
-        )
-    if cur.execute("SELECT count(*) FROM groupings").fetchone()[0] == 0:
+def load_reference(cur) -> None:
+    """Insert countries and groupings when the tables are empty (inside the caller's transaction).
+
+    `cur` is the seeding transaction: an SQLAlchemy `Connection` or a DuckDB cursor.
+    """
+    if store.count_rows(cur, table="countries") == 0:
+        store.insert_countries(cur, read_countries())
+    if store.count_rows(cur, table="groupings") == 0:
         unds_rule, unds_members = read_unds()
-        for grouping_id, (name, derived, rule) in GROUPINGS.items():
-            cur.execute(
-                "INSERT INTO groupings VALUES (?, ?, ?, ?)",
-                [grouping_id, name, derived, rule or unds_rule],
-            )
-        cur.execute(
-            "INSERT INTO grouping_members SELECT 'm49_region', m49, region FROM countries"
-            " WHERE region IS NOT NULL"
+        store.insert_groupings(
+            cur,
+            [
+                {"grouping_id": gid, "name": name, "derived": derived, "rule": rule or unds_rule}
+                for gid, (name, derived, rule) in GROUPINGS.items()
+            ],
         )
-        cur.execute(
-            "INSERT INTO grouping_members SELECT 'm49_subregion', m49,"
-            " CASE WHEN sub_region IN ('Sub-Saharan Africa', 'Latin America and the Caribbean')"
-            " AND intermediate_region IS NOT NULL THEN intermediate_region ELSE sub_region END"
-            " FROM countries WHERE sub_region IS NOT NULL"
-        )
-        cur.executemany(
-            "INSERT INTO grouping_members VALUES ('unds', ?, ?)", [list(m) for m in unds_members]
-        )
+        store.insert_m49_groupings(cur)
+        store.insert_grouping_members(cur, grouping_id="unds", members=unds_members)

@@ -69,7 +69,6 @@ NOT_YET_MOVED = {
     "core/demo_champions.py",
     "core/demo_meetings.py",
     "core/demo_pipeline.py",
-    "core/reference.py",
     "core/synthetic.py",
 }
 

@@ -107,3 +107,39 @@ def test_growth_keeps_by_dates_apart_and_never_guesses_unknown_ones(con):
     assert kinds == {"joined": 2, "named as Champion by": 29}
     assert df.iloc[0]["joined"] == "Jul 2020" and df.iloc[0]["country"] == "Bangladesh"
     assert (df.loc[df["date_kind"] == "named as Champion by", "joined"].str.startswith("by ")).all()
+
+
+@pytest.fixture(params=["duckdb", "postgresql"])
+def empty_store(request, tmp_path):
+    """A new, empty database (schema only) on each engine."""
+    from core.db import open_database
+
+    if request.param == "duckdb":
+        db = open_database(tmp_path / "empty.duckdb")
+        yield db
+        db.close()
+        return
+    server = request.getfixturevalue("pg_server")
+    name = f"empty_{tmp_path.name[-20:].replace('-', '_').lower()}"
+    db = open_database(server.create_database(name))
+    yield db
+    db.close()
+    server.drop_database(name)
+
+
+def test_reference_data_loads_once_into_an_empty_database_on_both_engines(empty_store):
+    from core import reference
+
+    empty_store.write(reference.load_reference)
+    counts = {
+        t: empty_store.scalar(f"SELECT count(*) FROM {t}")  # noqa: S608
+        for t in ("countries", "groupings", "grouping_members")
+    }
+    assert counts["countries"] > 240 and counts["groupings"] == 3
+    empty_store.write(reference.load_reference)  # tables not empty: nothing added
+    assert empty_store.scalar("SELECT count(*) FROM grouping_members") == counts["grouping_members"]
+    df = champions.balance(empty_store, "m49_region")
+    assert int(df["un_member_states"].sum()) == 193 and int(df["champions"].sum()) == 0
+    assert champions.northern_america_note(empty_store, "unds") == (
+        "Canada and the United States are counted under Northern America in this grouping."
+    )

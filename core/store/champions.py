@@ -7,9 +7,11 @@ writes take the `Connection` of the caller's `db.write(fn)` transaction.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from datetime import date
 
+import duckdb
 import pandas as pd
 import sqlalchemy as sa
 from pydantic import BaseModel
@@ -33,6 +35,46 @@ def frame(
     for column in dates:
         df[column] = pd.to_datetime(df[column])
     return df
+
+
+_BIND = re.compile(r"(?<![:\w]):(\w+)")
+
+
+def run(conn, sql: str, **params) -> list[tuple]:
+    """Run one statement on a `Db`, a `Connection` or a DuckDB cursor; return its rows.
+
+    Modules not yet moved into the store call a few functions here with their DuckDB cursor
+    inside their own transaction; that gets the same statement with DuckDB's `$name` binds.
+    A list parameter stands for an IN list: `IN :m49s` becomes one bind per element.
+    """
+    for name, value in list(params.items()):
+        if isinstance(value, list | tuple):
+            names = [f"{name}_{i}" for i in range(len(value))] or [f"{name}_none"]
+            binds = "(" + ", ".join(f":{n}" for n in names) + ")"
+            sql = re.sub(rf"(?<![:\w]):{name}\b", binds, sql)
+            del params[name]
+            params.update(dict(zip(names, value, strict=False)) or {f"{name}_none": None})
+    if isinstance(conn, Db):
+        with conn.engine.begin() as c:
+            return run(c, sql, **params)
+    if isinstance(conn, sa.Connection):
+        result = conn.execute(sa.text(sql), params)
+        return [tuple(row) for row in result.all()] if result.returns_rows else []
+    cursor = conn.execute(_BIND.sub(r"$\1", sql), params) if params else conn.execute(sql)
+    try:
+        return [tuple(row) for row in cursor.fetchall()]
+    except duckdb.Error:  # a statement without a result set
+        return []
+
+
+def run_many(conn, sql: str, rows: list[dict]) -> None:
+    """Run one statement per row of binds, on a `Connection` or a DuckDB cursor."""
+    if not rows:
+        return
+    if isinstance(conn, sa.Connection):
+        conn.execute(sa.text(sql), rows)
+    else:
+        conn.executemany(_BIND.sub(r"$\1", sql), rows)
 
 
 # Countries ---------------------------------------------------------------------------------
@@ -387,6 +429,74 @@ def upsert_grouping_member(
             ),
             params,
         )
+
+
+# Reference data (loaded once, inside the seeding transaction) -----------------------------
+
+COUNTRY_COLUMNS = (
+    "m49",
+    "iso2",
+    "iso3",
+    "name_en",
+    "name_fr",
+    "name_es",
+    "region",
+    "sub_region",
+    "intermediate_region",
+    "is_un_member",
+    "lat",
+    "lon",
+)
+
+
+def count_rows(conn, *, table: str) -> int:
+    """Rows in `table` (one of this module's tables; never a name from a user)."""
+    if table not in ("countries", "groupings", "grouping_members"):
+        raise ValueError(f"not a reference table: {table}")
+    return int(run(conn, f"SELECT count(*) FROM {table}")[0][0])  # noqa: S608
+
+
+def insert_countries(conn, rows: list[dict]) -> None:
+    run_many(
+        conn,
+        f"INSERT INTO countries ({', '.join(COUNTRY_COLUMNS)})"  # noqa: S608  (constant columns)
+        f" VALUES ({', '.join(':' + c for c in COUNTRY_COLUMNS)})",
+        [{c: row[c] for c in COUNTRY_COLUMNS} for row in rows],
+    )
+
+
+def insert_groupings(conn, rows: list[dict]) -> None:
+    run_many(
+        conn,
+        "INSERT INTO groupings (grouping_id, name, derived, rule)"
+        " VALUES (:grouping_id, :name, :derived, :rule)",
+        rows,
+    )
+
+
+def insert_m49_groupings(conn) -> None:
+    """Fill the two M49 groupings from the countries' regions (intermediate regions split
+    Sub-Saharan Africa and Latin America and the Caribbean)."""
+    run(
+        conn,
+        "INSERT INTO grouping_members (grouping_id, m49, group_name)"
+        " SELECT 'm49_region', m49, region FROM countries WHERE region IS NOT NULL",
+    )
+    run(
+        conn,
+        "INSERT INTO grouping_members (grouping_id, m49, group_name) SELECT 'm49_subregion', m49,"
+        " CASE WHEN sub_region IN ('Sub-Saharan Africa', 'Latin America and the Caribbean')"
+        " AND intermediate_region IS NOT NULL THEN intermediate_region ELSE sub_region END"
+        " FROM countries WHERE sub_region IS NOT NULL",
+    )
+
+
+def insert_grouping_members(conn, *, grouping_id: str, members: list[tuple[int, str]]) -> None:
+    run_many(
+        conn,
+        "INSERT INTO grouping_members (grouping_id, m49, group_name) VALUES (:g, :m49, :group)",
+        [{"g": grouping_id, "m49": m49, "group": group} for m49, group in members],
+    )
 
 
 # Workstreams -------------------------------------------------------------------------------

@@ -3,51 +3,20 @@
 Reads take the `Db`; writes take the `Connection` of the caller's `db.write(fn)` transaction.
 `sync_derived_engagements`, `count_requests_at_cap` and `get_setting` are also called by modules
 not yet moved into the store with their DuckDB cursor, inside their own transactions: those
-accept a `Db`, an SQLAlchemy `Connection` or a DuckDB cursor alike (see `run`).
+accept a `Db`, an SQLAlchemy `Connection` or a DuckDB cursor alike
+(see `core.store.champions.run`).
 """
 
 from __future__ import annotations
 
-import re
 from datetime import date
 
-import duckdb
 import pandas as pd
 import sqlalchemy as sa
 from pydantic import BaseModel
 
 from core.store import Db
-from core.store.champions import frame
-
-_BIND = re.compile(r"(?<![:\w]):(\w+)")
-
-
-def run(conn, sql: str, **params) -> list[tuple]:
-    """Run one statement on a `Db`, a `Connection` or a DuckDB cursor; return its rows.
-
-    A list parameter stands for an IN list: `IN :m49s` becomes one bind per element.
-    """
-    for name, value in list(params.items()):
-        if isinstance(value, list | tuple):
-            names = [f"{name}_{i}" for i in range(len(value))] or [f"{name}_none"]
-            sql = re.sub(
-                rf"(?<![:\w]):{name}\b", "(" + ", ".join(f":{n}" for n in names) + ")", sql
-            )
-            del params[name]
-            params.update(dict(zip(names, value, strict=False)) or {f"{name}_none": None})
-    if isinstance(conn, Db):
-        with conn.engine.begin() as c:
-            return run(c, sql, **params)
-    if isinstance(conn, sa.Connection):
-        result = conn.execute(sa.text(sql), params)
-        return [tuple(row) for row in result.all()] if result.returns_rows else []
-    # A DuckDB cursor (legacy callers): the same statement with DuckDB's $name binds.
-    cursor = conn.execute(_BIND.sub(r"$\1", sql), params) if params else conn.execute(sql)
-    try:
-        return [tuple(row) for row in cursor.fetchall()]
-    except duckdb.Error:  # a statement without a result set
-        return []
-
+from core.store.champions import frame, run
 
 # Derived entries ---------------------------------------------------------------------------
 
