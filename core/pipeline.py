@@ -612,8 +612,10 @@ def change_product(
     if product_in.workstream_id != state["workstream_id"]:
         require(actor, "product.edit", workstream_id=product_in.workstream_id)
         _check_workstream(conn, product_in.workstream_id)
-        # DuckDB rewrites a row whose indexed (foreign key) column changes, which its foreign
-        # keys from languages, history and feedback forbid: say so instead of failing obscurely.
+        # DuckDB rewrites a row whose indexed (foreign key) column changes, which the foreign
+        # keys from languages, history, feedback, events and bookings forbid, even after
+        # deleting those rows in the same transaction; PostgreSQL could, but one rule holds on
+        # both engines. Lifting it needs those keys rebuilt on DuckDB (a migration).
         raise UnknownWorkstream(
             f"A product cannot move from {state['workstream_id']} to {product_in.workstream_id}:"
             " create it in the new workstream and cancel this one."

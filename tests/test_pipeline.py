@@ -248,6 +248,17 @@ def test_a_lead_cannot_move_their_product_into_another_workstream(con):
     assert _product(con, pid)["workstream_id"] == "CWG-2.2"
 
 
+def test_a_product_keeps_its_workstream_on_both_engines_with_the_reason_said(con):
+    # The same rule on both engines (DuckDB cannot rewrite a referenced row); nothing saved.
+    secretariat = demo_user(con, "secretariat")
+    pid = _new(con, secretariat)
+    moved = ProductIn(workstream_id="TW-MM", title_en="Renamed", kind="brief")
+    with pytest.raises(pipeline.UnknownWorkstream, match="cannot move from CWG-2.2 to TW-MM"):
+        pipeline.update_product(con, actor=secretariat, product_id=pid, product_in=moved)
+    row = _product(con, pid)
+    assert (row["workstream_id"], row["title_en"]) == ("CWG-2.2", "Test product")
+
+
 def test_bulk_edit_is_all_or_nothing_and_names_the_product_and_column(con):
     lead = demo_user(con, "lead_cwg22")
     admin = demo_user(con, "admin")

@@ -180,17 +180,6 @@ def update_product_stage(
     return result.rowcount == 1
 
 
-def update_product_workstream(
-    conn: sa.Connection, *, product_id: int, workstream_id: str, updated_at_utc: datetime
-) -> None:
-    conn.execute(
-        sa.text(
-            "UPDATE products SET workstream_id = :w, updated_at_utc = :t WHERE product_id = :p"
-        ),
-        {"w": workstream_id, "t": updated_at_utc, "p": product_id},
-    )
-
-
 # Workstreams (read only here) -----------------------------------------------------------
 
 
