@@ -220,3 +220,39 @@ def test_the_overview_figures_agree_with_the_calendar_on_both_engines(store):
     assert list(monthly["month"]) == sorted(monthly["month"])
     upcoming = overview.upcoming_events(store, today=today)
     assert list(upcoming.columns) == ["when", "title", "kind"] and len(upcoming) <= 8
+
+
+def test_an_event_moves_to_another_workstream_where_the_engine_allows(store):
+    from datetime import datetime
+
+    from core import events
+    from core.permissions import SYSTEM
+
+    def make(**extra):
+        event_in = events.EventIn(
+            title="Mover",
+            kind="webinar",
+            audience="open",
+            workstream_id="CWG-2.1",
+            tz="UTC",
+            start_local=datetime(2026, 6, 1, 9),
+            end_local=datetime(2026, 6, 1, 10),
+            **extra,
+        )
+        return event_in, events.create_event(store, actor=SYSTEM, event_in=event_in)
+
+    plain, plain_id = make()
+    moved = plain.model_copy(update={"workstream_id": "CWG-2.2"})
+    assert events.update_event(store, actor=SYSTEM, event_id=plain_id, event_in=moved)
+    assert events.get_event(store, plain_id).workstream_id == "CWG-2.2"
+
+    champion = events.list_champion_choices(store)[0][0]
+    linked, linked_id = make(invitees=[champion])
+    moved = linked.model_copy(update={"workstream_id": "CWG-2.2"})
+    if store.kind == "postgresql":
+        assert events.update_event(store, actor=SYSTEM, event_id=linked_id, event_in=moved)
+        assert events.get_event(store, linked_id).workstream_id == "CWG-2.2"
+    else:  # DuckDB cannot rewrite a referenced row's foreign key: said plainly, nothing changed
+        with pytest.raises(ValueError, match="cannot move to another workstream"):
+            events.update_event(store, actor=SYSTEM, event_id=linked_id, event_in=moved)
+        assert events.get_event(store, linked_id).workstream_id == "CWG-2.1"

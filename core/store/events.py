@@ -252,11 +252,21 @@ def bump_sequence(conn: sa.Connection, *, event_id: int, at_utc: datetime, **fie
 
 def update_event_workstream(
     conn: sa.Connection, *, event_id: int, workstream_id: str | None
-) -> None:
-    conn.execute(
-        sa.text("UPDATE events SET workstream_id = :w WHERE event_id = :e"),
-        {"w": workstream_id, "e": event_id},
-    )
+) -> bool:
+    """Give the event another workstream; False when the engine refuses it.
+
+    DuckDB rewrites a row whose foreign-key column changes, which it refuses while other tables
+    point at the event (the transaction is then spoilt: the caller must give up); PostgreSQL
+    refuses only an unknown workstream.
+    """
+    try:
+        conn.execute(
+            sa.text("UPDATE events SET workstream_id = :w WHERE event_id = :e"),
+            {"w": workstream_id, "e": event_id},
+        )
+    except sa.exc.IntegrityError:
+        return False
+    return True
 
 
 def replace_links(
