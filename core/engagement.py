@@ -14,6 +14,7 @@ from core.permissions import User, require
 from core.store import Db
 from core.store import champions as champion_store
 from core.store import engagement as store
+from core.store.meetings import write_in_turn
 
 
 def sync_derived_engagements(cur) -> None:
@@ -331,7 +332,8 @@ def set_consultation_cap(con: Db, *, actor: User, cap: int) -> int:
             after={"cap": cap_in.cap},
         )
 
-    con.write(fn)
+    # The first cap inserts the key: on DuckDB two at once would fail on it, so they take turns.
+    write_in_turn(con, fn)
     return cap_in.cap
 
 

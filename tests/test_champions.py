@@ -123,3 +123,29 @@ def test_focal_points_and_cochair_terms_are_added_by_staff_and_audited(con):
         for r in con.rows("SELECT action FROM audit_log WHERE username = 'admin' ORDER BY audit_id")
     ]
     assert logged == [("focal_point.add",), ("cochair.add",)]
+
+
+def test_two_simultaneous_additions_of_one_country_give_one_champion_and_one_refusal(con):
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    secretariat = demo_user(con, "secretariat")
+    new = champions.ChampionIn(
+        iso3="UZB", joined_precision="unknown", source="Test source", capital_tz="Asia/Tashkent"
+    )
+    start = threading.Barrier(4)
+
+    def attempt(_):
+        start.wait()
+        try:
+            champions.add_champion(con, actor=secretariat, champion_in=new)
+        except ValueError as exc:
+            return str(exc)
+        return "added"
+
+    with ThreadPoolExecutor(4) as pool:
+        outcomes = sorted(pool.map(attempt, range(4)))
+    assert outcomes == ["Country: Uzbekistan is already a Champion; edit it instead."] * 3 + [
+        "added"
+    ]
+    assert con.scalar("SELECT count(*) FROM audit_log WHERE action = 'champion.add'") == 1

@@ -186,3 +186,21 @@ def test_the_cross_area_calls_take_a_db_a_connection_or_a_legacy_cursor(con):
             )
             assert engagement.consultation_load_warnings(cur, m49s=[], month="2031-05") == []
     assert con.scalar("SELECT count(*) FROM engagements") == before
+
+
+def test_simultaneous_first_caps_all_save_and_the_last_one_holds(con):
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    admin = demo_user(con, "admin")
+    con.write(lambda conn: conn.execute(sa.text("DELETE FROM app_settings")))
+    start = threading.Barrier(4)
+
+    def attempt(cap):
+        start.wait()
+        return engagement.set_consultation_cap(con, actor=admin, cap=cap)
+
+    with ThreadPoolExecutor(4) as pool:
+        assert sorted(pool.map(attempt, [2, 3, 4, 5])) == [2, 3, 4, 5]
+    assert engagement.get_consultation_cap(con) in (2, 3, 4, 5)
+    assert con.scalar("SELECT count(*) FROM audit_log WHERE action = 'settings.edit'") == 4
