@@ -3,24 +3,42 @@
 from datetime import date
 
 import pytest
+import sqlalchemy as sa
 
 from core import engagement
 from core.permissions import PermissionDenied
 from tests.conftest import demo_user
 
 
+@pytest.fixture
+def con(store):
+    """The load, the cap and the warnings hold on both engines (DuckDB and PostgreSQL)."""
+    return store
+
+
+def _exec(con, sql, **params):
+    """Run one statement in its own transaction; return its first value, if any."""
+    with con.begin() as conn:
+        result = conn.execute(sa.text(sql), params)
+        return result.scalar() if result.returns_rows else None
+
+
 def _m49(con, iso3):
-    return con.execute("SELECT m49 FROM countries WHERE iso3 = ?", [iso3]).fetchone()[0]
+    return con.scalar("SELECT m49 FROM countries WHERE iso3 = :iso3", iso3=iso3)
 
 
 def _invite_to_consultation(con, m49, opens_on):
-    product = con.execute("SELECT min(product_id) FROM products").fetchone()[0]
-    cid = con.execute(
-        "INSERT INTO consultations (product_id, opens_on, closes_on) VALUES (?, ?, ?)"
+    product = con.scalar("SELECT min(product_id) FROM products")
+    cid = _exec(
+        con,
+        "INSERT INTO consultations (product_id, opens_on, closes_on) VALUES (:p, :o, :o)"
         " RETURNING consultation_id",
-        [product, opens_on, opens_on],
-    ).fetchone()[0]
-    con.execute("INSERT INTO consultation_invites VALUES (?, ?)", [cid, m49])
+        p=product,
+        o=opens_on,
+    )
+    _exec(
+        con, "INSERT INTO consultation_invites (consultation_id, m49) VALUES (:c, :m)", c=cid, m=m49
+    )
 
 
 def test_a_champion_at_the_cap_gets_a_warning_naming_country_month_and_cap(con):
@@ -46,25 +64,30 @@ def test_declined_bookings_and_network_meetings_do_not_count_but_workstream_even
     kenya = _m49(con, "KEN")
     before = engagement.consultation_load(con, start=date(2031, 1, 1))
     assert before.empty
-    slot = con.execute(
+    slot = _exec(
+        con,
         "INSERT INTO slots (starts_utc, ends_utc, tz, title) VALUES"
-        " ('2031-03-04 10:00', '2031-03-04 11:00', 'UTC', 't') RETURNING slot_id"
-    ).fetchone()[0]
+        " ('2031-03-04 10:00', '2031-03-04 11:00', 'UTC', 't') RETURNING slot_id",
+    )
     for status in ("declined", "requested"):
-        bid = con.execute(
+        bid = _exec(
+            con,
             "INSERT INTO bookings (slot_id, workstream_id, requested_by, purpose, status)"
-            " VALUES (?, 'TW-MM', 'x', 'p', ?) RETURNING booking_id",
-            [slot, status],
-        ).fetchone()[0]
-        con.execute("INSERT INTO booking_targets VALUES (?, ?)", [bid, kenya])
+            " VALUES (:s, 'TW-MM', 'x', 'p', :status) RETURNING booking_id",
+            s=slot,
+            status=status,
+        )
+        _exec(con, "INSERT INTO booking_targets (booking_id, m49) VALUES (:b, :m)", b=bid, m=kenya)
     for uid, ws in (("net", None), ("ws", "CWG-2.1")):
-        eid = con.execute(
+        eid = _exec(
+            con,
             "INSERT INTO events (uid, title, kind, audience, workstream_id, starts_utc, ends_utc, tz)"
-            " VALUES (?, 't', 'webinar', 'champions', ?, '2031-03-10 10:00', '2031-03-10 11:00',"
-            " 'UTC') RETURNING event_id",
-            [uid, ws],
-        ).fetchone()[0]
-        con.execute("INSERT INTO event_invitees VALUES (?, ?)", [eid, kenya])
+            " VALUES (:uid, 't', 'webinar', 'champions', :ws, '2031-03-10 10:00',"
+            " '2031-03-10 11:00', 'UTC') RETURNING event_id",
+            uid=uid,
+            ws=ws,
+        )
+        _exec(con, "INSERT INTO event_invitees (event_id, m49) VALUES (:e, :m)", e=eid, m=kenya)
     load = engagement.consultation_load(con, start=date(2031, 1, 1))
     assert load[["country", "bookings", "events", "requests"]].values.tolist() == [
         ["Kenya", 1, 1, 2]
@@ -78,7 +101,10 @@ def test_only_staff_may_change_the_cap_and_the_change_is_audited(con):
         engagement.set_consultation_cap(con, actor=demo_user(con, "secretariat"), cap=0)
     engagement.set_consultation_cap(con, actor=demo_user(con, "secretariat"), cap=5)
     assert engagement.get_consultation_cap(con) == 5
-    row = con.execute(
-        "SELECT username, after_json FROM audit_log WHERE action = 'settings.edit'"
-    ).fetchall()
+    row = [
+        tuple(r)
+        for r in con.rows(
+            "SELECT username, after_json FROM audit_log WHERE action = 'settings.edit'"
+        )
+    ]
     assert row == [("secretariat", '{"cap": 5}')]
