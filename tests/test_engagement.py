@@ -204,3 +204,39 @@ def test_simultaneous_first_caps_all_save_and_the_last_one_holds(con):
         assert sorted(pool.map(attempt, [2, 3, 4, 5])) == [2, 3, 4, 5]
     assert engagement.get_consultation_cap(con) in (2, 3, 4, 5)
     assert con.scalar("SELECT count(*) FROM audit_log WHERE action = 'settings.edit'") == 4
+
+
+def test_every_profile_and_form_view_reads_on_both_engines(con):
+    from core import champions, geo
+
+    meetings = engagement.champion_meetings(con, iso3="KEN")
+    assert list(meetings.columns) == [
+        "starts_utc",
+        "tz",
+        "title",
+        "workstream",
+        "attended",
+        "registered",
+    ]
+    assert len(meetings) and (meetings["attended"] <= meetings["registered"]).all()
+    assert list(meetings["starts_utc"]) == sorted(meetings["starts_utc"], reverse=True)
+    feedback = engagement.champion_feedback(con, iso3="KEN")
+    assert str(feedback["received_on"].dtype).startswith("datetime64")
+    counts = engagement.engagement_counts_by_workstream(con)
+    matrix = engagement.engagement_matrix(con).set_index("country")
+    for row in counts.itertuples():
+        assert matrix.loc[row.country, row.workstream] == row.last_engaged
+    workstreams = engagement.list_workstreams(con)
+    products = engagement.list_products(con, workstream_id="CWG-2.1")
+    assert "CWG-2.1" in set(workstreams["workstream_id"])
+    assert len(products) and set(products["workstream_id"]) == {"CWG-2.1"}
+    assert len(engagement.list_products(con, workstream_id=None)) >= len(products)
+    countries = champions.list_countries(con)
+    assert countries["is_champion"].sum() == 31
+    assert len(champions.list_countries(con, champions=False)) == len(countries) - 31
+    members = champions.list_grouping_members(con, grouping_id="unds")
+    assert {"iso3", "country", "group", "is_un_member"} <= set(members.columns)
+    steps = champions.growth_by_date(con, today=date(2099, 1, 1))
+    assert steps.iloc[-1]["date_kind"] == "today"
+    assert champions.count_unknown_join_dates(con) + len(champions.growth(con)) == 31
+    assert set(geo.map_countries(con)["status"]) == {geo.CHAMPION, geo.CANDIDATE}
