@@ -5,6 +5,7 @@ import streamlit as st
 from core.config import ConfigError
 from core.db import DatabaseError, DatabaseLocked, DatabaseMissing, describe_fault
 from core.permissions import ROLE_LABELS, pages_for
+from core.store import WriteConflict
 from ui import context
 from ui.login import login_page, logout_button, restore_session
 from ui.safe import md_text
@@ -63,6 +64,10 @@ def run() -> None:
 
 try:
     run()
+except WriteConflict as exc:
+    # Someone else saved the same records at the same moment, and the retries did not get
+    # through: nothing was saved, and the page says so instead of a traceback.
+    st.error(str(exc), icon=":material/sync_problem:")
 except Exception as exc:
     # A storage fault (disk full, read-only folder, damaged or missing file) is said in plain
     # words, not as a traceback; every write is one transaction, so nothing is half-written.

@@ -5,7 +5,8 @@
 
 import streamlit as st
 
+from ui.errors import on_script_error
 from ui.feeds import ROUTES, mark_served
 
 mark_served()
-app = st.App("app.py", routes=ROUTES)
+app = st.App("app.py", routes=ROUTES, on_script_error=on_script_error)

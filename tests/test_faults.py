@@ -18,7 +18,7 @@ from streamlit.testing.v1 import AppTest
 
 from core import demo
 from core.db import open_database
-from tests.conftest import APP, ROOT, login
+from tests.conftest import APP, ROOT, login, shown
 
 needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="mounting a tmpfs needs root")
 
@@ -132,3 +132,17 @@ def test_a_database_file_deleted_under_the_dashboard_is_said_and_not_recreated(a
     assert not at.exception, [e.message for e in at.exception]
     assert "is missing" in _said(at) and "restore the latest backup" in _said(at)
     assert not app_env.exists()  # not silently replaced by an empty database
+
+
+def test_a_write_conflict_that_outlasts_the_retries_is_said_plainly():
+    # serve.py gives Streamlit this handler for exceptions a page does not catch itself.
+    def script():
+        from core.store import WriteConflict
+        from ui.errors import on_script_error
+
+        assert on_script_error(WriteConflict("Someone else changed the same records.")) is True
+        assert on_script_error(KeyError("a bug")) is False  # real bugs keep their traceback
+
+    at = AppTest.from_function(script).run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert [shown(e.value) for e in at.error] == ["Someone else changed the same records."]
