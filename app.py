@@ -29,7 +29,7 @@ try:
 except (ConfigError, DatabaseLocked, DatabaseError) as exc:
     if not isinstance(exc, DatabaseMissing):
         context.drop_connection()
-    st.error(f"The dashboard cannot open its database. {exc}", icon=":material/report:")
+    st.error(md_text(f"The dashboard cannot open its database. {exc}"), icon=":material/report:")
     st.stop()
 
 

@@ -7,6 +7,7 @@ import streamlit as st
 from core import audit, auth, backup, tabular
 from core.db import DatabaseError, table_counts
 from core.permissions import ROLE_LABELS
+from core.store import display_target
 from ui.admin_users import render_account_actions, render_add_user, render_lockouts
 from ui.context import after_write, close_connection, connection, guard, settings
 from ui.safe import md_text
@@ -91,7 +92,7 @@ def render_audit() -> None:
 def render_database() -> None:
     con = connection()
     counts = pd.DataFrame(sorted(table_counts(con).items()), columns=["table", "rows"])
-    st.caption(f"Database file: `{settings().db_path}`")
+    st.caption(md_text(f"Database: {display_target(settings().db_path)}"))
     chart = (
         alt.Chart(counts[counts["rows"] > 0])
         .mark_bar()
