@@ -142,6 +142,17 @@ def open_page(page, base_url: str, url_path: str) -> None:
     wait_ready(page)
 
 
+def expect_message(page, text: str, timeout_ms: int = READY_TIMEOUT_MS) -> None:
+    """Wait until `text` shows; on timeout, fail saying which messages the page shows instead."""
+    try:
+        page.get_by_text(text).first.wait_for(timeout=timeout_ms)
+    except PlaywrightTimeoutError:
+        shown = page.locator(
+            '[data-testid="stAlert"], [data-testid="stException"]'
+        ).all_inner_texts()
+        raise AssertionError(f"{text!r} never showed; the page shows {shown!r}") from None
+
+
 def click_and_wait(page, locator, timeout_ms: int = READY_TIMEOUT_MS) -> None:
     """Click something that reruns the script (a lazy tab or expander) and wait for that run.
 

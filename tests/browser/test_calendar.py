@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 from icalendar import Calendar
 
-from tests.browser.helpers import click_and_wait, login_as, open_page, wait_ready
+from tests.browser.helpers import click_and_wait, expect_message, login_as, open_page, wait_ready
 
 pytestmark = pytest.mark.browser
 
@@ -22,7 +22,7 @@ def test_create_an_event_see_it_in_the_month_grid_and_download_its_ics(live_serv
     page.get_by_label("Title", exact=True).fill(TITLE)
     page.get_by_role("button", name="Create event").click()
     wait_ready(page)
-    page.get_by_text(f"Created '{TITLE}'.").wait_for()
+    expect_message(page, f"Created '{TITLE}'.")
     # Today, 15:00 in the default zone (Europe/Zurich), in this month's grid.
     cell = page.get_by_role("button", name=f"15:00 {TITLE}")
     cell.wait_for()

@@ -5,7 +5,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from tests.browser.helpers import click_and_wait, login_as, open_page, wait_ready
+from tests.browser.helpers import click_and_wait, expect_message, login_as, open_page, wait_ready
 
 pytestmark = pytest.mark.browser
 
@@ -59,8 +59,9 @@ def test_staff_open_the_focal_point_form_save_one_and_the_form_stays_open(live_s
     assert name.count() == 0  # the form is not built while its expander is closed
     click_and_wait(page, page.get_by_text("Add, edit or remove a focal point", exact=True))
     name.fill("Browser Person")
+    wait_ready(page)
     page.get_by_role("button", name="Save", exact=True).click()
-    page.get_by_text("Saved focal point Browser Person (").wait_for()
+    expect_message(page, "Saved focal point Browser Person (")
     wait_ready(page)
     # The expander kept its state across the save's rerun: the form is still there.
     assert page.get_by_role("textbox", name="Name", exact=True).is_visible()
