@@ -9,6 +9,7 @@ from core.db import DatabaseError, table_counts
 from core.permissions import ROLE_LABELS
 from core.store import display_target
 from ui.admin_users import render_account_actions, render_add_user, render_lockouts
+from ui.charts import draw_altair
 from ui.context import after_write, close_connection, connection, guard, settings
 from ui.safe import md_text
 from ui.widgets import lazy_tabs
@@ -89,11 +90,9 @@ def render_audit() -> None:
     )
 
 
-def render_database() -> None:
-    con = connection()
-    counts = pd.DataFrame(sorted(table_counts(con).items()), columns=["table", "rows"])
-    st.caption(md_text(f"Database: {display_target(settings().db_path)}"))
-    chart = (
+def counts_chart(counts):
+    """Rows per table, the fullest first (empty tables left out)."""
+    return (
         alt.Chart(counts[counts["rows"] > 0])
         .mark_bar()
         .encode(
@@ -102,7 +101,13 @@ def render_database() -> None:
             tooltip=["table", "rows"],
         )
     )
-    st.altair_chart(chart, width="stretch")
+
+
+def render_database() -> None:
+    con = connection()
+    counts = pd.DataFrame(sorted(table_counts(con).items()), columns=["table", "rows"])
+    st.caption(md_text(f"Database: {display_target(settings().db_path)}"))
+    draw_altair(counts_chart, counts, width="stretch")
     st.subheader("Backup")
     if st.button("Prepare a backup", key="admin_backup"):
         with st.spinner("Copying the database…"):

@@ -7,6 +7,7 @@ import altair as alt
 import streamlit as st
 
 from core import champions, engagement, overview, pipeline
+from ui.charts import draw_altair
 from ui.context import connection, db_key, demo_banner, guard
 from ui.safe import md_text
 
@@ -90,6 +91,25 @@ def render_attention(today: date) -> None:
             st.markdown(", ".join(md_text(c) for c in quiet["country"]))
 
 
+def per_month_chart(per_month):
+    """Events per month of the year, stacked by kind."""
+    return (
+        alt.Chart(per_month)
+        .mark_bar()
+        .encode(
+            x=alt.X("month_name:O", title="Month", sort=list(calendar.month_abbr)[1:]),
+            y=alt.Y("events:Q", title="Events"),
+            color=alt.Color("kind_label:N", title="Kind"),
+            tooltip=[
+                alt.Tooltip("month_name:N", title="Month"),
+                alt.Tooltip("kind_label:N", title="Kind"),
+                alt.Tooltip("events:Q", title="Events"),
+            ],
+        )
+        .properties(height=280)
+    )
+
+
 st.title("Overview")
 st.caption("The year at a glance: events, products, Champions and engagement.")
 demo_banner()
@@ -106,22 +126,7 @@ left, right = st.columns([3, 2])
 with left:
     st.subheader(f"Events per month, {today.year}")
     per_month = load_per_month(db_key(), today.year)
-    chart = (
-        alt.Chart(per_month)
-        .mark_bar()
-        .encode(
-            x=alt.X("month_name:O", title="Month", sort=list(calendar.month_abbr)[1:]),
-            y=alt.Y("events:Q", title="Events"),
-            color=alt.Color("kind_label:N", title="Kind"),
-            tooltip=[
-                alt.Tooltip("month_name:N", title="Month"),
-                alt.Tooltip("kind_label:N", title="Kind"),
-                alt.Tooltip("events:Q", title="Events"),
-            ],
-        )
-        .properties(height=280)
-    )
-    st.altair_chart(chart, width="stretch")
+    draw_altair(per_month_chart, per_month, width="stretch")
 with right:
     st.subheader("Next events")
     st.dataframe(

@@ -10,6 +10,7 @@ from pydantic import ValidationError
 from core import bookings
 from core.permissions import PermissionDenied, User, can
 from core.timezones import COMMON_ZONES, label, to_utc
+from ui.charts import draw_altair
 from ui.context import after_write, connection
 from ui.safe import md_text
 from ui.widgets import blank_missing_text, field_errors
@@ -29,21 +30,9 @@ def flash(message: str) -> None:
     st.rerun()
 
 
-def render_slots(
-    slots: pd.DataFrame,
-    champions: pd.DataFrame,
-    workstreams: list[str],
-    user: User,
-    *,
-    db: str,
-    load_products,
-) -> None:
-    """Show the slots on a timeline and as a table, then the request form."""
-    if slots.empty:
-        st.info("No slots offered yet.")
-        return
-    timeline = bookings.slot_timeline(slots)
-    chart = (
+def slots_chart(timeline):
+    """The slots on a timeline, in each meeting's zone, coloured by state."""
+    return (
         alt.Chart(timeline)
         .mark_bar(cornerRadius=3)
         .encode(
@@ -62,7 +51,23 @@ def render_slots(
         )
         .properties(height=alt.Step(28))
     )
-    st.altair_chart(chart, width="stretch")
+
+
+def render_slots(
+    slots: pd.DataFrame,
+    champions: pd.DataFrame,
+    workstreams: list[str],
+    user: User,
+    *,
+    db: str,
+    load_products,
+) -> None:
+    """Show the slots on a timeline and as a table, then the request form."""
+    if slots.empty:
+        st.info("No slots offered yet.")
+        return
+    timeline = bookings.slot_timeline(slots)
+    draw_altair(slots_chart, timeline, width="stretch")
     table = pd.DataFrame(
         {
             "Slot": slots["title"],

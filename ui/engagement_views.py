@@ -7,21 +7,15 @@ import streamlit as st
 
 from core import engagement
 from core.permissions import PermissionDenied, User, can
+from ui.charts import draw_altair
 from ui.context import after_write, connection
 from ui.safe import md_text
 from ui.widgets import download_buttons
 
 
-def render_heatmap(*, db: str, load_heatmap) -> None:
-    """Chart engagements per Champion and month of the chosen year."""
-    this_year = date.today().year
-    year = st.selectbox(
-        "Year", list(range(this_year, 2019, -1)), key="engagement_year", format_func=str
-    )
-    heat = load_heatmap(db, year)
-    st.subheader(f"Engagements per Champion and month, {year}")
-    st.caption("Every Champion is a row, so the ones never engaged show as empty rows.")
-    chart = (
+def heatmap_chart(heat):
+    """Engagements per Champion (rows) and month (columns)."""
+    return (
         alt.Chart(heat)
         .mark_rect(stroke="white")
         .encode(
@@ -38,8 +32,23 @@ def render_heatmap(*, db: str, load_heatmap) -> None:
         )
         .properties(height=22 * heat["country"].nunique())
     )
-    st.altair_chart(
-        chart, width="stretch", height=22 * heat["country"].nunique() + 60, key="engagement_heatmap"
+
+
+def render_heatmap(*, db: str, load_heatmap) -> None:
+    """Chart engagements per Champion and month of the chosen year."""
+    this_year = date.today().year
+    year = st.selectbox(
+        "Year", list(range(this_year, 2019, -1)), key="engagement_year", format_func=str
+    )
+    heat = load_heatmap(db, year)
+    st.subheader(f"Engagements per Champion and month, {year}")
+    st.caption("Every Champion is a row, so the ones never engaged show as empty rows.")
+    draw_altair(
+        heatmap_chart,
+        heat,
+        width="stretch",
+        height=22 * heat["country"].nunique() + 60,
+        key="engagement_heatmap",
     )
 
 

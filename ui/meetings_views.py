@@ -8,6 +8,7 @@ from core import attendance, meetings, registration
 from core.events import AUDIENCES
 from core.permissions import PermissionDenied, User, can
 from core.timezones import label
+from ui.charts import draw_altair
 from ui.context import after_write, connection
 from ui.safe import md_link, md_text
 from ui.widgets import blank_missing_text
@@ -149,6 +150,23 @@ def render_support(event_id: int, options: tuple, user: User, *, db: str, load_s
         st.dataframe(matrix, width="stretch", key="meetings_support_matrix")
 
 
+def stats_chart(stats):
+    """Registered and attended people per meeting, country or agency (the first column)."""
+    long = stats.melt(id_vars=[stats.columns[0]], value_vars=["registered", "attended"])
+    return (
+        alt.Chart(long)
+        .mark_bar()
+        .encode(
+            y=alt.Y(f"{stats.columns[0]}:N", title=None, sort="-x"),
+            x=alt.X("value:Q", title="People"),
+            yOffset="variable:N",
+            color=alt.Color("variable:N", title=None),
+            tooltip=[stats.columns[0], "variable", "value"],
+        )
+        .properties(height=max(160, 22 * len(stats)))
+    )
+
+
 def render_attendance(
     event_id: int, meeting: dict, user: User, *, db: str, load_registrations, load_stats
 ) -> None:
@@ -201,20 +219,7 @@ def render_attendance(
     if stats.empty:
         st.caption("No past meetings with registrations.")
         return
-    long = stats.melt(id_vars=[stats.columns[0]], value_vars=["registered", "attended"])
-    chart = (
-        alt.Chart(long)
-        .mark_bar()
-        .encode(
-            y=alt.Y(f"{stats.columns[0]}:N", title=None, sort="-x"),
-            x=alt.X("value:Q", title="People"),
-            yOffset="variable:N",
-            color=alt.Color("variable:N", title=None),
-            tooltip=[stats.columns[0], "variable", "value"],
-        )
-        .properties(height=max(160, 22 * len(stats)))
-    )
-    st.altair_chart(chart, width="stretch")
+    draw_altair(stats_chart, stats, width="stretch")
     st.dataframe(
         stats,
         hide_index=True,
