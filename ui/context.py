@@ -14,21 +14,27 @@ from core.store import Db, data_version, release_shared, shared_store
 USER_KEY = "actionplan_user"
 
 
-@st.cache_resource(show_spinner=False)
-def _settings(env_key: tuple) -> Settings:
-    return load_settings()
+SETTINGS_ENV = (
+    "ACTIONPLAN_DB",
+    "ACTIONPLAN_SECRETS",
+    "ACTIONPLAN_COOKIE_KEY",
+    "ACTIONPLAN_DEMO",
+    "ACTIONPLAN_PUBLIC_URL",
+)
+_settings: dict[tuple, Settings] = {}
 
 
 def settings() -> Settings:
-    """Return the installation's settings (cached per distinct environment)."""
-    keys = (
-        "ACTIONPLAN_DB",
-        "ACTIONPLAN_SECRETS",
-        "ACTIONPLAN_COOKIE_KEY",
-        "ACTIONPLAN_DEMO",
-        "ACTIONPLAN_PUBLIC_URL",
-    )
-    return _settings(tuple(os.environ.get(k) for k in keys))
+    """Return the installation's settings (read once per distinct environment).
+
+    A plain dict, not st.cache_resource: a page run asks for the settings a dozen times, and
+    hashing the key through Streamlit's cache each time showed in the load profile.
+    """
+    env = tuple(os.environ.get(k) for k in SETTINGS_ENV)
+    found = _settings.get(env)
+    if found is None:
+        found = _settings[env] = load_settings()
+    return found
 
 
 def connection() -> Db:
