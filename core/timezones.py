@@ -10,8 +10,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 import pandas as pd
 
 from core.store import Db
+from core.store import users as user_store
 from core.store.events import list_invitee_capitals
 
+DEFAULT_VIEWER_ZONE = "Europe/Zurich"  # the Secretariat's, when nothing else is known
 WORK_START = time(8, 0)
 WORK_END = time(18, 0)
 
@@ -160,3 +162,38 @@ def local_day_bounds(day: date, tz: str) -> tuple[datetime, datetime]:
     start = to_utc(datetime.combine(day, time()), tz)
     end = to_utc(datetime.combine(day + timedelta(days=1), time()), tz)
     return start, end
+
+
+def today_in(tz: str, *, now_utc: datetime | None = None) -> date:
+    """Return today's date for someone in zone `tz` (not the server's date)."""
+    now = now_utc or datetime.now(UTC).replace(tzinfo=None)
+    return to_local(now, tz).date()
+
+
+def known_zone(name: str | None) -> str | None:
+    """Return the name when it is an IANA zone, else None (a browser may report anything)."""
+    if not name:
+        return None
+    try:
+        zone(name)
+    except UnknownZone:
+        return None
+    return name
+
+
+def viewer_zone(con: Db, *, username: str, browser_tz: str | None) -> tuple[str, str]:
+    """Return (zone, why) for showing times to a person: the zone they chose and saved, else
+    their browser's, else the Secretariat's; `why` says which, in words for the page."""
+    saved = known_zone(user_store.get_viewer_tz(con, username=username))
+    if saved:
+        return saved, "your saved choice"
+    if browser := known_zone(browser_tz):
+        return browser, "your browser's zone"
+    return DEFAULT_VIEWER_ZONE, "the Secretariat's zone (your browser did not say its own)"
+
+
+def save_viewer_zone(con: Db, *, username: str, tz: str | None) -> None:
+    """Remember the zone a person wants to see times in; None goes back to the browser's."""
+    if tz is not None:
+        zone(tz)  # UnknownZone names the wrong text
+    con.write(lambda conn: user_store.update_viewer_tz(conn, username=username, viewer_tz=tz))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 
 import pandas as pd
 import streamlit as st
@@ -17,11 +17,13 @@ from ui.calendar_views import (
     period,
     render_agenda,
     render_month,
+    render_navigation,
     render_week,
     render_year,
 )
 from ui.context import connection, db_key, demo_banner, guard
 from ui.safe import md_text
+from ui.viewer_zone import render_viewer_zone
 from ui.widgets import lazy_tabs
 
 user = guard("calendar")
@@ -82,11 +84,12 @@ demo_banner()
 if flash := st.session_state.pop("calendar_flash", None):
     st.success(md_text(flash))  # flashes name what was typed: shown as text
 choices = load_choices(db_key())
-c1, c2, c3, c4 = st.columns([3, 1.2, 1.6, 1.2], vertical_alignment="bottom")
+c1, c2, c3 = st.columns([3, 1.8, 1.2], vertical_alignment="bottom")
 view = c1.radio("View", VIEWS, horizontal=True, key="calendar_view", bind="query-params")
-anchor = c2.date_input("Around", value=date.today(), key="calendar_date")
-viewer_tz = c3.selectbox("Show times in", timezones.all_zones(), index=0, key="calendar_viewer_tz")
-filters = render_filters(c4, choices)
+viewer_tz = render_viewer_zone(c2, user, key="calendar_viewer_tz")
+filters = render_filters(c3, choices)
+today = timezones.today_in(viewer_tz)  # the viewer's today, not the server's
+anchor = render_navigation(view, today)
 first, after = period(view, anchor)
 start_utc, _ = timezones.local_day_bounds(first, viewer_tz)
 end_utc, _ = timezones.local_day_bounds(after, viewer_tz)
@@ -95,13 +98,13 @@ if said := describe(filters, dict(choices["champions"])):
     st.caption("Filtered: " + "; ".join(said) + ".")
 
 if view == "Month":
-    render_month(occurrences, first, viewer_tz)
+    render_month(occurrences, first, viewer_tz, today)
 elif view == "Week":
-    render_week(occurrences, first, viewer_tz)
+    render_week(occurrences, first, viewer_tz, today)
 elif view == "Agenda":
     render_agenda(occurrences, viewer_tz)
 else:
-    render_year(occurrences, first.year)
+    render_year(occurrences, first.year, today)
 
 st.divider()
 if picked := render_picker(occurrences, viewer_tz):

@@ -66,13 +66,33 @@ def test_every_view_renders_with_today_marked(calendar_env):
     assert _table(at, "repeats").shape[0] > 0
     at.radio(key="calendar_view").set_value("Year").run()
     (spec,) = _charts(at)
-    layers = spec["layer"]
-    assert layers[1]["mark"]["type"] == "rule" and layers[1]["mark"]["strokeDash"]
-    (chart,) = at.get("vega_lite_chart")
-    data = next(d for d in chart.proto.datasets if d.name == layers[0]["data"]["name"])
-    lanes = set(pa.ipc.open_stream(data.data.data).read_all().column("lane").to_pylist())
+    marks = _marks(spec)
+    assert {"tick", "rule"} <= {m["type"] for m in marks}
+    assert any(m["type"] == "rule" and m.get("strokeDash") for m in marks)
+    lanes = set(_chart_column(at, "lane"))
     # One lane per workstream that has events this year, plus the network-wide lane.
     assert {"CWG-2.2", "TW-ATD", "TW-MM", "(network-wide)"} <= lanes
+
+
+def _marks(spec: dict) -> list[dict]:
+    """Return the marks of a chart and of all its layers."""
+    found = []
+    if "mark" in spec:
+        mark = spec["mark"]
+        found.append(mark if isinstance(mark, dict) else {"type": mark})
+    for layer in spec.get("layer", []):
+        found += _marks(layer)
+    return found
+
+
+def _chart_column(at, column: str) -> list:
+    """Return the values of a column in the page's first chart (from any of its datasets)."""
+    (chart,) = at.get("vega_lite_chart")
+    for data in chart.proto.datasets:
+        table = pa.ipc.open_stream(data.data.data).read_all()
+        if column in table.column_names:
+            return table.column(column).to_pylist()
+    raise AssertionError(f"no dataset of the chart has {column}")
 
 
 def test_filters_narrow_the_agenda(calendar_env):

@@ -16,9 +16,16 @@ from ui.calendar_forms import render_event_form
 from ui.context import after_write, connection
 from ui.safe import md_text
 
+PICKED = "calendar_picked"  # the chosen occurrence, owned by the page rather than the widget
+PICKER = "calendar_event_pick"
+
 
 def render_picker(occurrences: pd.DataFrame, viewer_tz: str) -> tuple[int, datetime] | None:
-    """Offer the shown occurrences in a select box; return the picked (event_id, start UTC)."""
+    """Offer the shown occurrences in a select box; return the picked (event_id, start UTC).
+
+    The choice is kept by occurrence key, not by the label the browser shows: after an edit
+    renames (or moves) the event, the next click keeps it open instead of emptying the detail.
+    """
     if occurrences.empty:
         return None
     labels = {
@@ -28,19 +35,33 @@ def render_picker(occurrences: pd.DataFrame, viewer_tz: str) -> tuple[int, datet
         )
     }
     if pending := st.session_state.pop("calendar_pick_next", None):
-        st.session_state["calendar_event_pick"] = pending
-    if st.session_state.get("calendar_event_pick") not in labels:
-        st.session_state.pop("calendar_event_pick", None)
+        st.session_state[PICKED] = pending
+    chosen = st.session_state.get(PICKED)
+    if chosen is not None and chosen not in labels:
+        # The event moved (its start is part of the key): keep it, at its first shown occurrence.
+        event_id = chosen.split("|")[0]
+        chosen = next((k for k in labels if k.split("|")[0] == event_id), None)
+    st.session_state[PICKED] = chosen
+    st.session_state[PICKER] = chosen
     picked = st.selectbox(
         "Event detail",
         [None, *labels],
         format_func=lambda o: "Choose an event" if o is None else labels[o],
-        key="calendar_event_pick",
+        key=PICKER,
+        on_change=_remember_pick,
+        args=(tuple(labels),),
     )
     if picked is None:
         return None
     event_id, stamp = picked.split("|")
     return int(event_id), datetime.strptime(stamp, "%Y%m%dT%H%M%S")
+
+
+def _remember_pick(keys: tuple[str, ...]) -> None:
+    value = st.session_state.get(PICKER)
+    # A browser still showing an older label sends that label back: it is not a choice.
+    if value is None or value in keys:
+        st.session_state[PICKED] = value
 
 
 def render_detail(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import date, datetime, time, timedelta
 
 import pandas as pd
@@ -23,6 +24,12 @@ REPEATS = {
     "monthly_day": "Monthly, same day of the month",
     "monthly_nth": "Monthly, same weekday (e.g. every 3rd Wednesday)",
 }
+
+FORM_FIELDS = (
+    "title", "kind", "audience", "workstream", "tz", "all_day", "start_day", "start_time",
+    "end_day", "end_time", "location", "description", "repeat", "interval", "nth", "count",
+    "until", "skips", "weekdays", "invitees", "products", "capacity",
+)  # fmt: skip
 
 
 def render_event_form(user: User, prefix: str, event: events.Event | None, choices: dict) -> None:
@@ -60,6 +67,7 @@ def render_event_form(user: User, prefix: str, event: events.Event | None, choic
         if event
         else {}
     )
+    new_uid = None if event else form_uid(prefix)  # drawn with its token, sent with it
     with st.form(f"{prefix}_form"):
         title = st.text_input("Title", value=event.title if event else "", key=f"{prefix}_title")
         c1, c2, c3 = st.columns(3)
@@ -247,6 +255,7 @@ def render_event_form(user: User, prefix: str, event: events.Event | None, choic
             location=location or None,
             description=description or None,
             status=event.status if event else "confirmed",
+            uid=new_uid,
             rrule=rrule,
             exdates=exdates,
             capacity=int(capacity) or None,
@@ -256,9 +265,14 @@ def render_event_form(user: User, prefix: str, event: events.Event | None, choic
         )
         con = connection()
         if event is None:
-            new_id = events.create_event(con, actor=user, event_in=event_in)
+            # A second click (or a rerun) of the same filled form finds the event the first
+            # one made, by the form's token in its UID, instead of making a second series.
+            new_id = events.get_event_id_by_uid(con, event_in.uid)
+            if new_id is None:
+                new_id = events.create_event(con, actor=user, event_in=event_in)
             select_event(new_id, event_in.starts_utc)
             st.session_state["calendar_flash"] = f"Created '{event_in.title}'."
+            clear_form(prefix)
         else:
             events.update_event(con, actor=user, event_id=event.event_id, event_in=event_in)
             st.session_state["calendar_flash"] = f"Saved '{event_in.title}'."
@@ -270,6 +284,19 @@ def render_event_form(user: User, prefix: str, event: events.Event | None, choic
     else:
         after_write()
         st.rerun()
+
+
+def form_uid(prefix: str) -> str:
+    """Return the UID the event of this filling of the form gets (one token per filling)."""
+    token = st.session_state.setdefault(f"calendar_form_token_{prefix}", uuid.uuid4().hex)
+    return f"form-{token}@actionplan"
+
+
+def clear_form(prefix: str) -> None:
+    """Empty the create form after its event is made; the next filling gets a new token."""
+    for field in FORM_FIELDS:
+        st.session_state.pop(f"{prefix}_{field}", None)
+    st.session_state.pop(f"calendar_form_token_{prefix}", None)
 
 
 # Import, export, feeds -----------------------------------------------------------------------
@@ -285,6 +312,7 @@ def render_downloads(user: User, occurrences: pd.DataFrame) -> None:
         file_name="champions-calendar.ics",
         mime="text/calendar",
         key="calendar_download_all",
+        on_click="ignore",  # no rerun: a rerun would retire the file id a second click uses
     )
     shown_ids = [int(i) for i in occurrences["event_id"].unique()] or [-1]
     export_cols[1].download_button(
@@ -293,6 +321,7 @@ def render_downloads(user: User, occurrences: pd.DataFrame) -> None:
         file_name="champions-calendar-filtered.ics",
         mime="text/calendar",
         key="calendar_download_filtered",
+        on_click="ignore",
     )
 
 

@@ -130,6 +130,18 @@ def get_password_hash(db: Db, *, username: str, demo_mode: bool) -> str | None:
     )
 
 
+def get_viewer_tz(db: Db, *, username: str) -> str | None:
+    """The zone the account chose to see times in, or None (the browser's zone then)."""
+    return db.scalar("SELECT viewer_tz FROM users WHERE username = :u", u=username)
+
+
+def update_viewer_tz(conn: sa.Connection, *, username: str, viewer_tz: str | None) -> None:
+    conn.execute(
+        sa.text("UPDATE users SET viewer_tz = :tz WHERE username = :u"),
+        {"tz": viewer_tz, "u": username},
+    )
+
+
 # Sessions ---------------------------------------------------------------------------------
 
 
