@@ -36,18 +36,20 @@ def render_picker(occurrences: pd.DataFrame, viewer_tz: str) -> tuple[int, datet
     }
     if pending := st.session_state.pop("calendar_pick_next", None):
         st.session_state[PICKED] = pending
-    chosen = st.session_state.get(PICKED)
+    chosen = shown = st.session_state.get(PICKED)
     if chosen is not None and chosen not in labels:
-        # The event moved (its start is part of the key): keep it, at its first shown occurrence.
+        # The event moved (its start is part of the key): keep it, at its first shown occurrence;
+        # out of the view, it comes back when the view does.
         event_id = chosen.split("|")[0]
-        chosen = next((k for k in labels if k.split("|")[0] == event_id), None)
-    st.session_state[PICKED] = chosen
-    st.session_state[PICKER] = chosen
+        shown = next((k for k in labels if k.split("|")[0] == event_id), None)
+    st.session_state[PICKED] = shown or chosen
+    st.session_state[PICKER] = shown
     picked = st.selectbox(
         "Event detail",
         [None, *labels],
         format_func=lambda o: "Choose an event" if o is None else labels[o],
         key=PICKER,
+        placeholder="Choose an event",
         on_change=_remember_pick,
         args=(tuple(labels),),
     )

@@ -210,12 +210,18 @@ def render_week(df: pd.DataFrame, monday: date, viewer_tz: str, today: date) -> 
             tooltip=alt.value(None),
         )
     )
-    offset = alt.XOffset("col:N", scale=alt.Scale(domain=list(range(columns))))
+    offset = alt.XOffset(
+        "col:N", scale=alt.Scale(domain=list(range(columns)), paddingInner=0.06, paddingOuter=0.03)
+    )
     boxes = alt.Chart(frame).encode(x=day_axis, xOffset=offset)
     bars = boxes.mark_bar(opacity=0.9, cornerRadius=3, stroke="white").encode(
         y=alt.Y("from:Q", scale=hours),
         y2="to:Q",
-        color=alt.Color("kind:N", title="Kind", legend=alt.Legend(orient="bottom", labelLimit=0)),
+        color=alt.Color(
+            "kind:N",
+            title="Kind",
+            legend=alt.Legend(orient="bottom", labelLimit=0) if not frame.empty else None,
+        ),
         tooltip=[
             alt.Tooltip("title:N", title="Event"),
             alt.Tooltip("kind:N", title="Kind"),
@@ -224,13 +230,11 @@ def render_week(df: pd.DataFrame, monday: date, viewer_tz: str, today: date) -> 
     )
     # A label never runs past its box: it is cut to the box's width (the tooltip has it whole).
     labels = boxes.mark_text(
-        align="left",
         baseline="top",
-        dx=alt.ExprRef(f"-width / 7 / {columns} / 2 + 4"),
         dy=3,
         fontSize=11,
         color="white",
-        limit=alt.ExprRef(f"width / 7 / {columns} - 10"),
+        limit=alt.ExprRef(f"width / 7 / {columns} * 0.85 - 8"),
     ).encode(y=alt.Y("from:Q", scale=hours), text="label:N")
     height = max(360, 36 * (last - first))
     st.altair_chart(

@@ -1,6 +1,6 @@
-"""In the browser: create an event, see it in the month grid, download its .ics; lazy tabs."""
+"""In the browser: create, rename and find an event by previous / next / today, download the\ncalendar twice, see it in a Bangkok browser's own zone; lazy tabs and filters."""
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from icalendar import Calendar
@@ -10,9 +10,10 @@ from tests.browser.helpers import click_and_wait, expect_message, login_as, open
 pytestmark = pytest.mark.browser
 
 TITLE = "Browser peer exchange with Champions"
+RENAMED = "Browser peer exchange, renamed"
 
 
-def test_create_an_event_see_it_in_the_month_grid_and_download_its_ics(live_server, page):
+def test_create_an_event_see_it_in_the_month_grid_and_download_its_ics(live_server, page, browser):
     login_as(page, live_server, "secretariat")
     open_page(page, live_server, "calendar")
     # The event form is drawn only once its tab is opened; the tab is then in the address.
@@ -43,6 +44,49 @@ def test_create_an_event_see_it_in_the_month_grid_and_download_its_ics(live_serv
     click_and_wait(page, edit.get_by_text("Edit this event", exact=True))
     assert edit.get_by_label("Title", exact=True).input_value() == TITLE
     assert edit.get_by_role("button", name="Save changes").is_visible()
+
+    # Renamed, the event stays open on the next clicks (the picker keeps it by its id).
+    edit.get_by_label("Title", exact=True).fill(RENAMED)
+    click_and_wait(page, edit.get_by_role("button", name="Save changes"))
+    expect_message(page, f"Saved '{RENAMED}'.")
+    heading = page.get_by_role("heading", name=RENAMED)
+    assert heading.is_visible()
+    click_and_wait(page, page.get_by_role("button", name="Today"))  # the next click
+    assert heading.is_visible()
+    # Previous / next / today move the month; the detail goes with its month and comes back.
+    click_and_wait(page, page.get_by_role("button", name="Next month"))
+    page.get_by_role("heading", name=f"{next_month(date.today()):%B %Y}").wait_for()
+    assert not heading.is_visible()
+    click_and_wait(page, page.get_by_role("button", name="Previous month"))
+    page.get_by_role("heading", name=f"{date.today():%B %Y}").wait_for()
+    assert heading.is_visible()
+    page.get_by_role("button", name=f"15:00 {RENAMED}").wait_for()
+
+    # The whole calendar downloads on every click, not only the first.
+    for _ in range(2):
+        with page.expect_download() as download:
+            page.get_by_role("button", name="Download the whole calendar (.ics)").click()
+        whole = Calendar.from_ical(open(download.value.path(), "rb").read())
+        assert RENAMED in {str(e["SUMMARY"]) for e in whole.walk("VEVENT")}
+
+    # A browser in Bangkok sees Bangkok times (its own zone) without choosing anything.
+    bangkok = browser.new_context(
+        viewport={"width": 1400, "height": 1800}, locale="en-GB", timezone_id="Asia/Bangkok"
+    )
+    try:
+        other = bangkok.new_page()
+        other.set_default_timeout(30_000)
+        login_as(other, live_server, "viewer")
+        open_page(other, live_server, "calendar")
+        other.get_by_text("Times in Asia/Bangkok.").wait_for()
+        # 15:00 in Zurich is 21:00 in Bangkok.
+        other.get_by_role("button", name=f"21:00 {RENAMED}").wait_for()
+    finally:
+        bangkok.close()
+
+
+def next_month(day: date) -> date:
+    return (day.replace(day=1) + timedelta(days=32)).replace(day=1)
 
 
 def test_a_bookmarked_address_opens_the_import_tab_and_the_first_tab_keeps_it_clean(
