@@ -24,7 +24,7 @@ from core.store import Db
 from core.store import bookings as store
 from core.store import events as event_store
 from core.store.meetings import write_in_turn
-from core.timezones import to_local, to_utc
+from core.timezones import label, to_local, to_utc
 
 EPOCH = datetime(1970, 1, 1)
 UNIT_MINUTES = 5
@@ -150,9 +150,13 @@ def offer_slot(con: Db, *, actor: User, slot: SlotIn) -> int:
                 raise BookingRefused(f"Meeting {event_id} does not exist.")
             if slot.starts_utc < span.starts_utc or slot.ends_utc > span.ends_utc:
                 raise BookingRefused(
-                    f"The slot must lie within {span.title} ({span.starts_utc:%H:%M}-"
-                    f"{span.ends_utc:%H:%M} UTC on {span.starts_utc:%Y-%m-%d})."
+                    f"The slot must lie within {span.title} "
+                    f"({span_label(span.starts_utc, span.ends_utc, slot.tz)})."
                 )
+            # Refused when offered, not only when a request for it is confirmed.
+            wanted = units(slot.starts_utc, slot.ends_utc)
+            if clash := _overlap_message(conn, event_id, wanted, slot.tz):
+                raise BookingRefused(f"This slot cannot be offered: {clash}")
         else:  # the events module's one way to create an event, with its checks and audit
             event_id = events.insert_event(conn, actor=actor, event_in=_session_event(slot))
         slot_id = store.insert_slot(
@@ -218,6 +222,9 @@ def request_slot(con: Db, *, actor: User, booking: BookingIn) -> Booking:
             raise BookingRefused(
                 f"The slot '{slot.title}' is already taken by {_holder(conn, booking.slot_id)}."
             )
+        wanted = units(slot.starts_utc, slot.ends_utc)
+        if clash := _overlap_message(conn, slot.event_id, wanted, slot.tz):
+            raise BookingRefused(f"The slot '{slot.title}' cannot be requested: {clash}")
         booking_id = store.insert_booking(
             conn,
             store.BookingRecordIn(
@@ -290,13 +297,21 @@ def _release(conn, *, actor: User, booking_id: int, event_id: int, reopen_event:
         )
 
 
-def _overlap_message(conn, event_id: int, wanted: list[int]) -> str | None:
+def span_label(starts_utc: datetime, ends_utc: datetime, tz: str) -> str:
+    """Return "Tue 08 Dec 15:00 CET-15:30 CET": a slot's time in the zone its page shows."""
+    return f"{label(starts_utc, tz, with_date=True)}-{label(ends_utc, tz)}"
+
+
+def _overlap_message(conn, event_id: int | None, wanted: list[int], tz: str) -> str | None:
+    """Say which confirmed booking of the meeting holds any of the wanted units, in zone `tz`."""
+    if event_id is None:
+        return None
     occupant = store.find_occupant(conn, event_id=event_id, units=wanted)
     if occupant is None:
         return None
     return (
         f"It overlaps the confirmed booking of {occupant.workstream_id} "
-        f"({occupant.starts_utc:%H:%M}-{occupant.ends_utc:%H:%M} UTC) in the same meeting."
+        f"({span_label(occupant.starts_utc, occupant.ends_utc, tz)}) in the same meeting."
     )
 
 
@@ -338,7 +353,7 @@ def decide_booking(
             )
         else:
             wanted = units(b.starts_utc, b.ends_utc)
-            clash = _overlap_message(conn, b.event_id, wanted)
+            clash = _overlap_message(conn, b.event_id, wanted, b.tz)
             if clash:
                 raise BookingRefused(clash)
             # The guards: the slot key and the occupancy keys refuse a second confirmation.

@@ -19,6 +19,7 @@ from core.bookings import (
 )
 from core.meetings import get_meeting, list_agenda
 from core.permissions import PermissionDenied
+from core.timezones import label
 from tests.conftest import demo_user
 from tests.test_registration import KENYA, MEXICO, _hammer, make_meeting
 
@@ -102,6 +103,29 @@ def test_two_overlapping_slots_cannot_both_be_confirmed(con):
     assert list_agenda(con, event_id=event_id).empty
     decide_booking(con, actor=staff, booking_id=bb.booking_id, confirm=True)
     assert list_agenda(con, event_id=event_id)["booked_by"].tolist() == ["TW-MM"]
+
+
+def test_a_slot_overlapping_a_confirmed_one_is_refused_when_offered_or_requested(con):
+    event_id = make_meeting(con)
+    start = get_meeting(con, event_id=event_id)["starts_utc"].to_pydatetime()
+    a, b = offer(con, event_id, 0, 30, "A"), offer(con, event_id, 15, 30, "B")
+    staff = demo_user(con, "secretariat")
+    confirmed = request_slot(con, actor=staff, booking=ask(a, ws="CWG-2.1"))
+    decide_booking(con, actor=staff, booking_id=confirmed.booking_id, confirm=True)
+    # The times are said in the slot's zone, as the page shows them, not in UTC.
+    span = f"{label(start, 'Europe/Zurich', with_date=True)}-"
+    span += label(start + timedelta(minutes=30), "Europe/Zurich")
+    with pytest.raises(BookingRefused) as refused:
+        request_slot(con, actor=staff, booking=ask(b, ws="TW-MM"))
+    assert str(refused.value) == (
+        f"The slot 'B' cannot be requested: It overlaps the confirmed booking of CWG-2.1 "
+        f"({span}) in the same meeting."
+    )
+    assert "UTC" not in str(refused.value)
+    with pytest.raises(BookingRefused, match=r"cannot be offered: It overlaps .* of CWG-2\.1"):
+        offer(con, event_id, 20, 30, "C")
+    # After the confirmed one is fine (the test meeting starts off the 5-minute grid).
+    assert offer(con, event_id, 35, 30, "D")
 
 
 def test_a_standalone_session_is_a_calendar_event_confirmed_with_its_booking(con):

@@ -121,8 +121,9 @@ def test_releasing_a_confirmed_segment_frees_its_agenda_item_and_meeting_time(co
     first, overlapping = offer(con, event_id, 0, 30, "A"), offer(con, event_id, 15, 30, "B")
     status_before = event_state(con, event_id)
     staff = demo_user(con, "secretariat")
-    booking_id = confirmed(con, first)
+    # Requested while the time was free: an overlapping slot cannot be requested once it is not.
     waiting = request_slot(con, actor=staff, booking=ask(overlapping, ws="TW-MM")).booking_id
+    booking_id = confirmed(con, first)
     with pytest.raises(BookingRefused, match="overlaps"):
         decide_booking(con, actor=staff, booking_id=waiting, confirm=True)
     assert held(con, booking_id)["booking_occupancy"] >= 6

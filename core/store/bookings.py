@@ -111,6 +111,9 @@ class SlotState(BaseModel):
     title: str
     starts_utc: datetime
     status: str
+    ends_utc: datetime
+    tz: str
+    event_id: int | None = None
 
 
 class BookingState(BaseModel):
@@ -153,7 +156,10 @@ def get_meeting_span(conn: sa.Connection, *, event_id: int) -> MeetingSpan | Non
 
 def get_slot(conn: sa.Connection, *, slot_id: int) -> SlotState | None:
     row = conn.execute(
-        sa.text("SELECT title, starts_utc, status FROM slots WHERE slot_id = :s"), {"s": slot_id}
+        sa.text(
+            "SELECT title, starts_utc, status, ends_utc, tz, event_id FROM slots WHERE slot_id = :s"
+        ),
+        {"s": slot_id},
     ).first()
     return None if row is None else SlotState(**row._mapping)
 
