@@ -1,8 +1,11 @@
 """AppTest: a workstream lead requests a slot on the Bookings page; the Secretariat confirms it;
 the Meetings page then shows it in the agenda."""
 
+from datetime import datetime
+
 from streamlit.testing.v1 import AppTest
 
+from core.timezones import to_local
 from tests.conftest import APP, login, shown
 from tests.test_bookings import offer
 from tests.test_registration import KENYA, make_meeting
@@ -112,3 +115,45 @@ def test_a_link_naming_a_tab_opens_it_but_not_a_tab_the_role_lacks(app_env):
     assert lead.session_state["bookings_tab"] == "Slots"
     assert "bookings_offer_submit" not in _keys(lead)
     assert "bookings_tab" not in lead.query_params
+
+
+def _finder_pick(at) -> datetime:
+    """Return the start (UTC) of the ranked time picked in the finder."""
+    box = at.selectbox(key="bookings_finder_pick")
+    return datetime.strptime(box.format_func(box.value).split(" UTC")[0], "%a %d %b %H:%M")
+
+
+def test_use_this_time_opens_the_offer_form_filled_in_and_the_slot_is_offered(app_env):
+    at = _open_tab(_bookings_page("secretariat"), "Slot finder")
+    at.number_input(key="bookings_finder_minutes").set_value(60).run()
+    picked = _finder_pick(at)
+    at.button(key="bookings_finder_offer").click().run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert at.session_state["bookings_tab"] == "Offer a slot"
+    assert any("offer form is filled in" in shown(s.value) for s in at.success)
+    assert any("Recorded for the rotation" in shown(s.value) for s in at.success)
+    assert at.selectbox(key="bookings_offer_tz").value == "Europe/Zurich"
+    assert at.number_input(key="bookings_offer_minutes").value == 60
+    day = at.date_input(key="bookings_offer_day").value
+    start = at.time_input(key="bookings_offer_time").value
+    local = to_local(picked.replace(year=day.year), "Europe/Zurich")
+    assert (day, start) == (local.date(), local.time().replace(tzinfo=None))
+    at.button(key="bookings_offer_submit").click().run()
+    assert not at.error, [shown(e.value) for e in at.error]
+    assert any("Offered 'Champions session'" in shown(s.value) for s in at.success)
+
+
+def test_use_this_time_opens_the_calendars_new_event_filled_in(app_env):
+    at = _open_tab(_bookings_page("lead_cwg22"), "Slot finder")
+    assert "bookings_finder_offer" not in _keys(at)  # a lead offers no slot, makes an event
+    at.button(key="bookings_finder_event").click().run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert at.session_state["calendar_tab"] == "New event"
+    assert at.text_input(key="calendar_new_title").value == "Champions session"
+    assert at.selectbox(key="calendar_new_tz").value == "Europe/Zurich"
+    assert len(at.multiselect(key="calendar_new_invitees").value) > 1
+    assert any("new event is filled in" in shown(s.value) for s in at.success)
+    at.switch_page("pages/calendar.py")  # where the browser is now (AppTest stays on its page)
+    at.button(key="calendar_new_submit").click().run()
+    assert not at.error, [shown(e.value) for e in at.error]
+    assert any("Created 'Champions session'" in shown(s.value) for s in at.success)

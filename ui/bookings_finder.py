@@ -1,16 +1,81 @@
 """Slot finder: rank start times by working hours in the invited Champions' capitals."""
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from typing import NamedTuple
 
 import pandas as pd
 import streamlit as st
 from pydantic import ValidationError
 
-from core import slotfinder
+from core import events, slotfinder
 from core.permissions import User, can
-from core.timezones import label
-from ui.bookings_views import flash
-from ui.context import connection
+from core.timezones import DEFAULT_VIEWER_ZONE, label, to_local
+from ui.context import after_write, connection
+
+GO_TO_CALENDAR = "bookings_finder_go_to_calendar"
+SESSION_TITLE = "Champions session"
+
+
+class Choice(NamedTuple):
+    """A start time picked in the finder, with what it was ranked for."""
+
+    starts_utc: datetime
+    minutes: int
+    hours: tuple[int, int]
+    m49s: tuple[int, ...]
+
+
+def use_time(user: User, choice: Choice, invitees: pd.DataFrame, target: str) -> None:
+    """Fill the slot offer form ("offer") or the calendar's new-event form ("event") with the
+    picked time, remember who gets off-hours this round, and open that form (one click)."""
+    zone = DEFAULT_VIEWER_ZONE  # the Secretariat's: the forms' own default zone
+    local = to_local(choice.starts_utc, zone).replace(tzinfo=None)
+    end = local + timedelta(minutes=choice.minutes)
+    said = f"{label(choice.starts_utc, zone, with_date=True)} ({zone})"
+    if target == "offer":
+        st.session_state.update(
+            {
+                "bookings_offer_event": None,
+                "bookings_offer_tz": zone,
+                "bookings_offer_day": local.date(),
+                "bookings_offer_time": local.time(),
+                "bookings_offer_minutes": choice.minutes,
+                "bookings_offer_title": SESSION_TITLE,
+                "bookings_tab": "Offer a slot",
+            }
+        )
+        message = f"The offer form is filled in with {said}: check it and offer the slot."
+    else:
+        st.session_state.update(
+            {
+                "calendar_new_title": SESSION_TITLE,
+                "calendar_new_kind": "champions_meeting",
+                "calendar_new_audience": "champions",
+                "calendar_new_tz": zone,
+                "calendar_new_all_day": False,
+                "calendar_new_start_day": local.date(),
+                "calendar_new_start_time": local.time(),
+                "calendar_new_end_day": end.date(),
+                "calendar_new_end_time": end.time(),
+                "calendar_new_invitees": list(choice.m49s),
+                "calendar_flash": f"The new event is filled in with {said}: check it and "
+                "create it.",
+                GO_TO_CALENDAR: True,
+            }
+        )
+        message = ""
+    if can(user, "slotfinder.record"):
+        n = slotfinder.record_choice(
+            connection(), actor=user, invitees=invitees, starts_utc=choice.starts_utc,
+            minutes=choice.minutes, label=f"Slot finder choice {choice.starts_utc:%Y-%m-%d %H:%M} UTC",
+            work_start=choice.hours[0], work_end=choice.hours[1],
+        )  # fmt: skip
+        after_write()
+        message += f" Recorded for the rotation: {n} Champion(s) get an off-hours time this round."
+    if target == "offer":
+        st.session_state["bookings_flash"] = message.strip()
+    elif message:
+        st.session_state["calendar_flash"] += message
 
 
 def render_finder(champions: pd.DataFrame, user: User, *, db: str, load_ranking) -> None:
@@ -69,15 +134,26 @@ def render_finder(champions: pd.DataFrame, user: User, *, db: str, load_ranking)
         invitees, start, int(minutes), work_start=hours[0], work_end=hours[1]
     )
     st.dataframe(table, hide_index=True, width="stretch", key="bookings_finder_table")
-    if can(user, "slotfinder.record") and st.button(
-        "Use this time (remember who gets off-hours)", key="bookings_finder_record"
-    ):
-        n = slotfinder.record_choice(
-            con, actor=user, invitees=invitees, starts_utc=start, minutes=int(minutes),
-            label=f"Slot finder choice {start:%Y-%m-%d %H:%M} UTC", work_start=hours[0],
-            work_end=hours[1],
-        )  # fmt: skip
-        flash(f"Recorded: {n} Champion(s) get an off-hours time this round.")
+    choice = Choice(
+        starts_utc=start, minutes=int(minutes), hours=(hours[0], hours[1]),
+        m49s=tuple(int(m) for m in chosen),
+    )  # fmt: skip
+    with st.container(horizontal=True, gap="small"):
+        if can(user, "booking.offer"):
+            st.button(
+                "Use this time: offer it as a slot", key="bookings_finder_offer", type="primary",
+                on_click=use_time, args=(user, choice, invitees, "offer"),
+                help="Opens the offer form filled in with this time; nothing is offered yet.",
+            )  # fmt: skip
+        if events.may_create_any(user):
+            st.button(
+                "Use this time: make it a calendar event", key="bookings_finder_event",
+                on_click=use_time, args=(user, choice, invitees, "event"),
+                help="Opens the calendar's new-event form filled in with this time and these "
+                "Champions; nothing is created yet.",
+            )  # fmt: skip
+    if st.session_state.pop(GO_TO_CALENDAR, False):
+        st.switch_page("pages/calendar.py", query_params={"calendar_tab": "New event"})
     if int(row["inside"]) < len(invitees):
         if twin is not None:
             st.markdown(
