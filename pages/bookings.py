@@ -80,7 +80,13 @@ views = {
         user, db=db, load_bookings=lambda db, scope: load_bookings(db, scope, cutoff)
     ),
     "Offer a slot": lambda: render_offer(offerable, user),
-    "Slot finder": lambda: render_finder(champions, user, db=db, load_ranking=load_ranking),
+    "Slot finder": lambda: render_finder(
+        champions,
+        user,
+        db=db,
+        load_ranking=load_ranking,
+        offer_form=(lambda: render_offer(offerable, user)) if can(user, "booking.offer") else None,
+    ),
 }
 # Only the open tab runs; it is named in the URL (?bookings_tab=Requests).
 lazy_tabs({label: views[label] for label in labels}, key="bookings_tab")

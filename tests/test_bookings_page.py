@@ -123,13 +123,15 @@ def _finder_pick(at) -> datetime:
     return datetime.strptime(box.format_func(box.value).split(" UTC")[0], "%a %d %b %H:%M")
 
 
-def test_use_this_time_opens_the_offer_form_filled_in_and_the_slot_is_offered(app_env):
+def test_use_this_time_opens_a_filled_in_offer_form_and_the_slot_is_offered(app_env):
     at = _open_tab(_bookings_page("secretariat"), "Slot finder")
     at.number_input(key="bookings_finder_minutes").set_value(60).run()
     picked = _finder_pick(at)
     at.button(key="bookings_finder_offer").click().run()
     assert not at.exception, [e.message for e in at.exception]
-    assert at.session_state["bookings_tab"] == "Offer a slot"
+    # The offer form opens right under the picked time, in the finder's tab.
+    assert at.session_state["bookings_tab"] == "Slot finder"
+    assert any("Offer this time as a slot" in m.value for m in at.markdown)
     assert any("offer form is filled in" in shown(s.value) for s in at.success)
     assert any("Recorded for the rotation" in shown(s.value) for s in at.success)
     assert at.selectbox(key="bookings_offer_tz").value == "Europe/Zurich"
@@ -141,6 +143,7 @@ def test_use_this_time_opens_the_offer_form_filled_in_and_the_slot_is_offered(ap
     at.button(key="bookings_offer_submit").click().run()
     assert not at.error, [shown(e.value) for e in at.error]
     assert any("Offered 'Champions session'" in shown(s.value) for s in at.success)
+    assert "bookings_offer_submit" not in _keys(at)  # offered: the form closes, no second slot
 
 
 def test_use_this_time_opens_the_calendars_new_event_filled_in(app_env):

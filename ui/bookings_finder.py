@@ -10,9 +10,10 @@ from pydantic import ValidationError
 from core import events, slotfinder
 from core.permissions import User, can
 from core.timezones import DEFAULT_VIEWER_ZONE, label, to_local
+from ui.bookings_views import OFFERING
 from ui.context import after_write, connection
 
-GO_TO_CALENDAR = "bookings_finder_go_to_calendar"
+GO_TO = "bookings_finder_go_to"  # the form to open after "Use this time": (page, query)
 SESSION_TITLE = "Champions session"
 
 
@@ -41,7 +42,7 @@ def use_time(user: User, choice: Choice, invitees: pd.DataFrame, target: str) ->
                 "bookings_offer_time": local.time(),
                 "bookings_offer_minutes": choice.minutes,
                 "bookings_offer_title": SESSION_TITLE,
-                "bookings_tab": "Offer a slot",
+                OFFERING: choice.starts_utc,
             }
         )
         message = f"The offer form is filled in with {said}: check it and offer the slot."
@@ -60,7 +61,7 @@ def use_time(user: User, choice: Choice, invitees: pd.DataFrame, target: str) ->
                 "calendar_new_invitees": list(choice.m49s),
                 "calendar_flash": f"The new event is filled in with {said}: check it and "
                 "create it.",
-                GO_TO_CALENDAR: True,
+                GO_TO: ("pages/calendar.py", {"calendar_tab": "New event"}),
             }
         )
         message = ""
@@ -78,7 +79,9 @@ def use_time(user: User, choice: Choice, invitees: pd.DataFrame, target: str) ->
         st.session_state["calendar_flash"] += message
 
 
-def render_finder(champions: pd.DataFrame, user: User, *, db: str, load_ranking) -> None:
+def render_finder(
+    champions: pd.DataFrame, user: User, *, db: str, load_ranking, offer_form=None
+) -> None:
     """Rank start times for the invited Champions and show the chosen one in local times."""
     st.caption(
         "Ranks start times by how many invited Champions are inside working hours in their capital, "
@@ -152,8 +155,15 @@ def render_finder(champions: pd.DataFrame, user: User, *, db: str, load_ranking)
                 help="Opens the calendar's new-event form filled in with this time and these "
                 "Champions; nothing is created yet.",
             )  # fmt: skip
-    if st.session_state.pop(GO_TO_CALENDAR, False):
-        st.switch_page("pages/calendar.py", query_params={"calendar_tab": "New event"})
+    if go_to := st.session_state.pop(GO_TO, None):
+        page, query = go_to
+        st.switch_page(page, query_params=query)
+    # The offer form opens right here, under the time it was filled in with (a tab set from the
+    # script would snap back to the tab in the address on the next click).
+    if offer_form is not None and st.session_state.get(OFFERING) is not None:
+        with st.container(border=True):
+            st.markdown("**Offer this time as a slot**")
+            offer_form()
     if int(row["inside"]) < len(invitees):
         if twin is not None:
             st.markdown(

@@ -15,6 +15,8 @@ from ui.context import after_write, connection
 from ui.safe import md_text
 from ui.widgets import blank_missing_text, field_errors
 
+OFFERING = "bookings_finder_offering"  # set while the slot finder shows its filled-in offer form
+
 
 def when(row) -> str:
     """Return a slot's date and time span in the meeting's zone."""
@@ -259,4 +261,5 @@ def render_offer(meetings: pd.DataFrame, user: User) -> None:
         except (bookings.BookingRefused, PermissionDenied) as exc:
             st.error(md_text(str(exc)))
         else:
+            st.session_state.pop(OFFERING, None)  # done: the finder closes its offer form
             flash(f"Offered '{title}' at {label(slot.starts_utc, zone, with_date=True)}.")

@@ -1,9 +1,10 @@
 """In chromium: the Bookings page draws only the open tab; a bookmarked ?bookings_tab= opens it;
-the slot finder keeps its inputs while the Secretariat looks at the offer form."""
+the slot finder keeps its inputs while the Secretariat looks at the offer form, and its
+"Use this time" opens the offer form filled in."""
 
 import pytest
 
-from tests.browser.helpers import login_as, open_page
+from tests.browser.helpers import click_and_wait, expect_message, login_as, open_page
 from tests.browser.test_meetings import open_tab
 
 pytestmark = pytest.mark.browser
@@ -27,6 +28,15 @@ def test_the_finder_opens_from_a_link_and_keeps_its_inputs_across_tabs(live_serv
 
     open_tab(page, "Slot finder", "Ranked start times")
     assert page.get_by_label("Minutes").input_value() == "60"
+
+    # "Use this time": one click opens the offer form there, filled in with that time and length.
+    click_and_wait(page, page.get_by_role("button", name="Use this time: offer it as a slot"))
+    expect_message(page, "The offer form is filled in with")
+    page.get_by_text("Offer this time as a slot").wait_for()
+    assert page.get_by_label("Minutes").last.input_value() == "60"  # the offer form's, below
+    assert page.get_by_label("Title").input_value() == "Champions session"
+    click_and_wait(page, page.get_by_role("button", name="Offer this slot"))
+    expect_message(page, "Offered 'Champions session'")
 
 
 def test_a_lead_has_no_offer_tab_even_from_a_link(live_server, page):
