@@ -97,6 +97,9 @@ def seed_demo(
         from core.engagement import sync_derived_engagements
 
         sync_derived_engagements(cur)
+        from core.demo_objectives import seed_objectives_demo
+
+        seed_objectives_demo(cur)
 
 
 def _seed_through_copy(db, *, year: int | None, password_rounds: int) -> None:
