@@ -6,13 +6,13 @@ STAMP := $(VENV)/.installed-stamp
 PORT ?= 8501
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test lint format venv db secrets chromium postgres nginx bench screenshots clean
+.PHONY: run test lint format venv db secrets chromium postgres nginx poppler bench screenshots clean
 
 run: db ## Set everything up and serve the dashboard on http://localhost:$(PORT)
 	$(VENV)/bin/streamlit run serve.py --server.port $(PORT) --server.headless true \
 		--browser.gatherUsageStats false
 
-test: venv chromium postgres nginx ## Set everything up and run the whole suite (lint, unit, AppTest, browser, both engines)
+test: venv chromium postgres nginx poppler ## Set everything up and run the whole suite (lint, unit, AppTest, browser, both engines)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	cd tests/js && npm ci --no-audit --no-fund --loglevel=error  # ical.js for the .ics cross-check
@@ -46,6 +46,11 @@ nginx: ## Install Debian's nginx for the replica test when missing (the test run
 	@command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || { \
 		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light; \
 		else sudo -n apt-get update -qq && sudo -n DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light; fi; }
+
+poppler: ## Install Debian's poppler-utils (pdfinfo, pdftotext) for the planning-brief tests when missing
+	@command -v pdftotext >/dev/null 2>&1 || { \
+		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils; \
+		else sudo -n apt-get update -qq && sudo -n DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils; fi; }
 
 lint: venv
 	$(VENV)/bin/ruff check .
