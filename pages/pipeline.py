@@ -56,7 +56,9 @@ def load_detail(db: str, product_id: int) -> dict:
 
 
 def render_filters(df: pd.DataFrame, workstreams: list[str], today: date) -> pd.DataFrame:
-    cols = st.columns([2, 3, 1.3, 1.6, 1.6, 1.6], vertical_alignment="bottom")
+    cols = st.columns([2, 3, 1.3], vertical_alignment="bottom")
+    # The toggles get a row of their own: squeezed next to the lists their labels were cut.
+    cols += list(st.columns(3))
     chosen_ws = cols[0].multiselect("Workstream", workstreams, key="pipeline_workstream_filter")
     chosen_stages = cols[1].multiselect(
         "Stage",

@@ -12,6 +12,7 @@ from tests.conftest import APP, login, shown
 
 PRACTICAL = "Practical note on reviewing national implementation plans (demo)"
 ATD_MM = "Toolkit on searching for missing migrants (demo)"
+GUIDE = "Guide to GCM focal points in UN country teams (demo)"
 
 
 def open_pipeline(username: str) -> AppTest:
@@ -142,6 +143,17 @@ def test_roadmap_has_planned_and_actual_bars_milestones_and_a_today_line(app_env
     # The milestone table says which products are overdue or at risk.
     table = at.table[0].value
     assert "At risk" in set(table["Status"])
+    # Legends and labels whole: every stage in the legend (under the chart, not cut beside a
+    # short one), product titles wrapped instead of cut short.
+    assert spec["config"]["legend"]["orient"] == "bottom"
+    stage = next(
+        layer["encoding"]["color"] for layer in layers if "stage_label" in str(layer["encoding"])
+    )
+    assert stage["scale"]["domain"] == list(pipeline.STAGE_LABELS.values())
+    products = {label for frame in frames if "product" in frame for label in frame["product"]}
+    wrapped = next(p for p in products if p.startswith("OVERDUE"))
+    assert "…" not in "".join(products) and "\n" in wrapped
+    assert any(p.replace("\n", " ").startswith(f"AT RISK · {GUIDE}") for p in products)
 
 
 def test_filters_narrow_the_board_and_list(app_env):
@@ -177,10 +189,13 @@ def test_a_lead_moves_their_product_into_consultation_and_the_history_shows_it(a
     at = show(open_pipeline("lead_cwg22"), "Product")
     pid = product_id(app_env, PRACTICAL)
     at.selectbox(key="pipeline_product").set_value(pid).run()
-    at.selectbox(key="pipeline_move_stage").set_value("consultation")
-    at.button(key="pipeline_move_submit").click().run()
+    # One click moves it on: the button names the next stage; nothing else is chosen for it.
+    advance = at.button(key="pipeline_advance")
+    assert advance.label == "Advance to Champion consultation"
+    assert at.selectbox(key="pipeline_move_stage").value is None
+    advance.click().run()
     assert not at.exception
-    assert [shown(s.value) for s in at.success] == ["Moved to Champion consultation."]
+    assert [shown(s.value) for s in at.success] == ["Moved from Drafting to Champion consultation."]
     history = table_with(at, "changed_by")
     assert history.iloc[0][["changed_by", "from_stage", "to_stage"]].tolist() == [
         "lead_cwg22",
@@ -189,6 +204,25 @@ def test_a_lead_moves_their_product_into_consultation_and_the_history_shows_it(a
     ]
     show(at, "Board")
     assert "**Drafting** · 0" in markdown_text(at)  # it was the only product in drafting
+
+
+def test_moving_back_is_a_separate_explicit_choice(app_env):
+    at = show(open_pipeline("lead_cwg22"), "Product")
+    at.selectbox(key="pipeline_product").set_value(product_id(app_env, PRACTICAL)).run()
+    box = at.selectbox(key="pipeline_move_stage")
+    assert "consultation" not in box.options  # that is the Advance button's
+    assert box.format_func("planned") == "Planned (back)"
+    at.button(key="pipeline_move_submit").click().run()  # nothing chosen: nothing moves
+    assert [shown(e.value) for e in at.error] == ["Choose the stage to move it to."]
+    at.selectbox(key="pipeline_move_stage").set_value("planned")
+    at.button(key="pipeline_move_submit").click().run()
+    assert [shown(s.value) for s in at.success] == ["Moved from Drafting to Planned."]
+
+
+def test_board_cards_name_each_missing_language_in_its_own_short_badge(app_env):
+    at = open_pipeline("secretariat")
+    text = markdown_text(at)
+    assert ":gray-badge[No French]" in text and "Missing" not in text
 
 
 def test_a_lead_cannot_launch_without_the_languages_and_is_told_why(app_env):

@@ -35,7 +35,9 @@ def badges(row) -> str:
     if row.at_risk:
         out.append(":orange-badge[At risk]")
     if row.language_gap and row.stage not in pipeline.DONE_STAGES:
-        out.append(f":gray-badge[Missing {row.language_gap.upper()}]")
+        # One short badge per language: a narrow board column cuts a long one.
+        for lang in row.language_gap.split(", "):
+            out.append(f":gray-badge[No {pipeline.LANG_LABELS.get(lang, lang)}]")
     return " ".join(out)
 
 

@@ -29,28 +29,60 @@ def render_product_forms(row, detail: dict, champions: pd.DataFrame, user: User)
     lazy_tabs(forms, key="pipeline_edit_tabs", in_url=False)  # only the open tab's form runs
 
 
+def next_stage(stage: str) -> str | None:
+    """Return the stage after this one on the main path, or None (last or a side stage)."""
+    if stage not in pipeline.STAGES or stage == pipeline.STAGES[-1]:
+        return None
+    return pipeline.STAGES[pipeline.STAGES.index(stage) + 1]
+
+
 def render_move_form(row, user: User) -> None:
+    """Advance to the next stage in one click; any other move is a separate, explicit choice."""
     product_id = int(row.product_id)
+    current = pipeline.STAGE_LABELS[row.stage]
+
+    def move(to_stage: str) -> None:
+        attempt(
+            lambda: pipeline.move_stage(
+                connection(),
+                actor=user,
+                product_id=product_id,
+                to_stage=to_stage,
+                expected_stage=row.stage,
+            ),
+            f"Moved from {current} to {pipeline.STAGE_LABELS[to_stage]}.",
+        )
+
+    st.markdown(f"Now in **{current}**.")
+    if (ahead := next_stage(row.stage)) is not None and st.button(
+        f"Advance to {pipeline.STAGE_LABELS[ahead]}", type="primary", key="pipeline_advance"
+    ):
+        move(ahead)
     with st.form("pipeline_move_form"):
-        targets = [s for s in pipeline.ALL_STAGES if s != row.stage]
+        # No stage is chosen beforehand: a product goes back (or on hold) only on purpose.
+        targets = [s for s in pipeline.ALL_STAGES if s not in (row.stage, ahead)]
         to_stage = st.selectbox(
-            f"Move from {pipeline.STAGE_LABELS[row.stage]} to",
+            "Or move it to another stage (back, further on, on hold, cancelled)",
             targets,
-            format_func=pipeline.STAGE_LABELS.get,
+            index=None,
+            placeholder="Choose a stage",
+            format_func=lambda s: _move_label(row.stage, s),
             key="pipeline_move_stage",
         )
         st.caption("Recorded in the stage history with your name and the time (UTC).")
-        if st.form_submit_button("Move", type="primary", key="pipeline_move_submit"):
-            attempt(
-                lambda: pipeline.move_stage(
-                    connection(),
-                    actor=user,
-                    product_id=product_id,
-                    to_stage=to_stage,
-                    expected_stage=row.stage,
-                ),
-                f"Moved to {pipeline.STAGE_LABELS[to_stage]}.",
-            )
+        if st.form_submit_button("Move to the chosen stage", key="pipeline_move_submit"):
+            if to_stage is None:
+                st.error("Choose the stage to move it to.")
+            else:
+                move(to_stage)
+
+
+def _move_label(current: str, stage: str) -> str:
+    label = pipeline.STAGE_LABELS[stage]
+    if current in pipeline.STAGES and stage in pipeline.STAGES:
+        if pipeline.STAGES.index(stage) < pipeline.STAGES.index(current):
+            return f"{label} (back)"
+    return label
 
 
 def render_languages_form(row, detail: dict, user: User) -> None:

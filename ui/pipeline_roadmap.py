@@ -1,5 +1,6 @@
 """Pipeline roadmap: a Gantt of planned and actual stage dates with launch milestones."""
 
+import textwrap
 from datetime import date, timedelta
 
 import altair as alt
@@ -58,7 +59,13 @@ def render_roadmap(df: pd.DataFrame, today: date, *, db: str, load_roadmap) -> N
     bars = bars.merge(labels[["product_id", "product"]], on="product_id")
     bars["stage_label"] = bars["stage"].map(pipeline.STAGE_LABELS)
     scale_x = alt.Scale(domain=[pd.Timestamp(start).isoformat(), pd.Timestamp(end).isoformat()])
-    y = alt.Y("product:N", sort=order, title=None, axis=alt.Axis(labelLimit=380))
+    # Labels whole: the title wrapped over lines (no ellipsis), its stage on the last one.
+    y = alt.Y(
+        "product:N",
+        sort=order,
+        title=None,
+        axis=alt.Axis(labelLimit=0, labelExpr="split(datum.label, '\\n')", labelFontSize=11),
+    )
     stage_colour = alt.Color(
         "stage_label:N",
         title="Stage",
@@ -134,10 +141,13 @@ def render_roadmap(df: pd.DataFrame, today: date, *, db: str, load_roadmap) -> N
         .mark_text(align="left", dx=4, dy=-6, color="#c62828", baseline="bottom")
         .encode(x=alt.X("day:T", scale=scale_x), y=alt.value(0), text="label:N")
     )
+    lines = max([label.count("\n") + 1 for label in order] or [1])
     chart = (
         alt.layer(bar_layer, milestone_layer, today_rule, today_text)
         .resolve_scale(color="independent")
-        .properties(height=max(160, 46 * len(order)))
+        .properties(height=alt.Step(max(46, 14 * lines + 10) // 2))  # a step per bar row
+        # Legends side by side under the chart: beside a short chart the stage list was cut.
+        .configure_legend(orient="bottom", direction="vertical", labelLimit=0)
     )
     st.altair_chart(chart, width="stretch", key="pipeline_roadmap_chart")
     if outside:
@@ -171,6 +181,8 @@ def _range_input(today: date) -> tuple[date, date]:
 
 
 def _label(row) -> str:
-    title = row.title_en if len(row.title_en) <= 50 else row.title_en[:48] + "…"
+    """Return a product's axis label: flag and whole title over lines of ~48 characters, then
+    its stage."""
     flag = "OVERDUE · " if row.overdue else "AT RISK · " if row.at_risk else ""
-    return f"{flag}{title} · {pipeline.STAGE_LABELS[row.stage]}"
+    lines = textwrap.wrap(f"{flag}{row.title_en}", width=48) or [""]
+    return "\n".join([*lines, pipeline.STAGE_LABELS[row.stage]])

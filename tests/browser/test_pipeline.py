@@ -27,9 +27,9 @@ def test_a_lead_moves_a_product_into_consultation_and_sees_it_on_board_and_roadm
     open_page(page, live_server, "pipeline")
     click_and_wait(page, page.get_by_role("tab", name="Product", exact=True))
     choose(page, "Product", PRACTICAL)
-    choose(page, "Move from Drafting to", "Champion consultation")
-    page.get_by_role("button", name="Move", exact=True).click()
-    page.get_by_text("Moved to Champion consultation.").wait_for()
+    # One click on the button naming the next stage.
+    page.get_by_role("button", name="Advance to Champion consultation").click()
+    page.get_by_text("Moved from Drafting to Champion consultation.").wait_for()
     wait_ready(page)
 
     click_and_wait(page, page.get_by_role("tab", name="Board", exact=True))
