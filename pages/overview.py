@@ -6,7 +6,7 @@ from datetime import date
 import altair as alt
 import streamlit as st
 
-from core import champions, engagement, overview, pipeline
+from core import champions, engagement, overview, pipeline, timezones
 from ui.charts import draw_altair
 from ui.context import connection, db_key, demo_banner, guard
 from ui.safe import md_text
@@ -27,8 +27,9 @@ def load_per_month(db: str, year: int):
 
 
 @st.cache_data(ttl=60, show_spinner=False)
-def load_upcoming(db: str, today: date):
-    return overview.upcoming_events(connection(), today=today)
+def load_upcoming(db: str, today: date, viewer_tz: str):
+    events = overview.upcoming_events(connection(), today=today, viewer_tz=viewer_tz)
+    return events.rename(columns={"when": "When", "title": "Title", "kind": "Kind"})
 
 
 @st.cache_data(ttl=60, show_spinner=False)
@@ -129,7 +130,14 @@ with left:
     draw_altair(per_month_chart, per_month, width="stretch")
 with right:
     st.subheader("Next events")
-    st.dataframe(
-        load_upcoming(db_key(), today), hide_index=True, width="stretch", key="overview_upcoming"
+    zone, _ = timezones.viewer_zone(
+        connection(), username=user.username, browser_tz=st.context.timezone
     )
+    st.dataframe(
+        load_upcoming(db_key(), today, zone),
+        hide_index=True,
+        width="stretch",
+        key="overview_upcoming",
+    )
+    st.caption(f"Times in each event's zone, then in yours ({md_text(zone)}) when it differs.")
 render_attention(today)
