@@ -262,3 +262,49 @@ def uncovered_sentence(objectives: list[Objective], *, with_champions: bool = Tr
     noun = "Objective" if len(objectives) == 1 else "Objectives"
     verb = "has" if len(objectives) == 1 else "have"
     return f"{noun} {names} {verb} {what}."
+
+
+def coverage_heatmap(long: pd.DataFrame):
+    """Objectives (rows) x products / events / Champions engaged (columns), counts in the cells."""
+    import altair as alt
+
+    order = [o.label for o in list_objectives()]
+    base = alt.Chart(long).encode(
+        x=alt.X(
+            "measure:N",
+            title=None,
+            sort=list(COVERAGE_MEASURES.values()),
+            axis=alt.Axis(orient="top", labelAngle=0),
+        ),
+        y=alt.Y("label:N", title=None, sort=order),
+    )
+    cells = base.mark_rect(stroke="white").encode(
+        color=alt.Color("count:Q", title="Count", scale=alt.Scale(scheme="blues", domainMin=0)),
+        tooltip=[
+            alt.Tooltip("label:N", title="Objective"),
+            alt.Tooltip("title:N", title="Full title"),
+            alt.Tooltip("measure:N", title="Measure"),
+            alt.Tooltip("count:Q", title="Count"),
+        ],
+    )
+    text = base.mark_text(fontSize=11).encode(
+        text=alt.Text("count:Q"),
+        color=alt.condition(alt.datum.count > 3, alt.value("white"), alt.value("#1a1a1a")),
+    )
+    return (cells + text).properties(height=23 * 20)
+
+
+def coverage_export(rows: dict[str, pd.DataFrame], *, with_champions: bool) -> pd.DataFrame:
+    """The coverage table with human column names, for CSV and Excel."""
+    table = coverage_table(rows)
+    table["short_title"] = [o.short_title for o in list_objectives()]
+    measures = [m for m in COVERAGE_MEASURES if with_champions or m != "champions"]
+    out = table[["objective", "short_title", "title", *measures]]
+    return out.rename(
+        columns={
+            "objective": "Objective",
+            "short_title": "Short title",
+            "title": "Full title",
+            **COVERAGE_MEASURES,
+        }
+    )

@@ -160,3 +160,13 @@ def list_engagement_coverage(db: Db, *, since: date | None = None) -> pd.DataFra
         " ORDER BY t.objective, g.occurred_on",
         since=since,
     )
+
+
+def count_demo_rows(db: Db) -> int:
+    """How many generated (demo) products and events the database holds."""
+    return int(
+        db.scalar(
+            "SELECT (SELECT count(*) FROM products WHERE is_demo)"
+            " + (SELECT count(*) FROM events WHERE is_demo)"
+        )
+    )
