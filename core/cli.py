@@ -170,6 +170,39 @@ def cmd_export_ics(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_brief(args: argparse.Namespace) -> int:
+    """Write the planning brief (PDF, one or two pages) for a day, with times in a zone."""
+    from datetime import date
+
+    from core.brief import BriefRequest, brief_pdf
+    from core.permissions import User
+    from core.timezones import UnknownZone, zone
+
+    try:
+        day = date.fromisoformat(args.date) if args.date else date.today()
+    except ValueError:
+        print(
+            f"error: --date: '{args.date}' is not a date; write it as YYYY-MM-DD.", file=sys.stderr
+        )
+        return 1
+    try:
+        zone(args.zone)
+    except UnknownZone as exc:
+        print(f"error: --zone: {exc}.", file=sys.stderr)
+        return 1
+    user = (
+        User(username="viewer", name="Viewer", email="", role="viewer") if args.viewer else SYSTEM
+    )
+    con = open_store(_db_path(args))
+    try:
+        data = brief_pdf(con, BriefRequest(today=day, zone=args.zone, user=user))
+    finally:
+        con.close()
+    Path(args.out).write_bytes(data)
+    print(f"Wrote {args.out} (planning brief for {day.isoformat()}, times in {args.zone}).")
+    return 0
+
+
 def cmd_copy_to(args: argparse.Namespace) -> int:
     """Copy every row into another, empty database (DuckDB file or PostgreSQL URL), verified."""
     from core.store.copy import copy_database
@@ -239,6 +272,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="include meeting links and passwords (only for files kept among staff)",
     )
     p.set_defaults(run=cmd_export_ics)
+    p = sub.add_parser("brief", help=cmd_brief.__doc__)
+    p.add_argument("--out", required=True, help="the PDF file to write")
+    p.add_argument("--date", help="the day the brief describes, YYYY-MM-DD (default: today)")
+    p.add_argument("--zone", default="Europe/Zurich", help="IANA zone of the times shown")
+    p.add_argument("--viewer", action="store_true", help="only what a viewer may see")
+    p.set_defaults(run=cmd_brief)
     p = sub.add_parser("copy-to", help=cmd_copy_to.__doc__)
     p.add_argument("target", help="an empty database: a DuckDB file or a postgresql:// URL")
     p.set_defaults(run=cmd_copy_to)
