@@ -63,7 +63,7 @@ def test_every_view_renders_with_today_marked(calendar_env):
     assert not at.exception
     assert _charts(at), "the week view draws an Altair chart"
     at.radio(key="calendar_view").set_value("Agenda").run()
-    assert _table(at, "repeats").shape[0] > 0
+    assert _table(at, "Repeats").shape[0] > 0
     at.radio(key="calendar_view").set_value("Year").run()
     (spec,) = _charts(at)
     marks = _marks(spec)
@@ -100,28 +100,28 @@ def test_filters_narrow_the_agenda(calendar_env):
     at.radio(key="calendar_view").set_value("Year").run()
     at.radio(key="calendar_view").set_value("Agenda").run()
     at.date_input(key="calendar_date").set_value(date(date.today().year, 1, 1)).run()
-    everything = _table(at, "repeats")
+    everything = _table(at, "Repeats")
     # The filters sit in a popover: built only while it is open.
     assert not at.get("multiselect")
     at.session_state["calendar_filters_open"] = True
     at.run()
     at.multiselect(key="calendar_filter_kind").set_value(["ec_meeting"]).run()
-    only_ec = _table(at, "repeats")
+    only_ec = _table(at, "Repeats")
     assert 0 < len(only_ec) < len(everything)
-    assert set(only_ec["kind"]) == {"EC meeting"}
+    assert set(only_ec["Kind"]) == {"EC meeting"}
     # Closed again, the filter still applies, and the page says so.
     at.session_state["calendar_filters_open"] = False
     at.run()
     assert not at.get("multiselect")
-    assert len(_table(at, "repeats")) == len(only_ec)
+    assert len(_table(at, "Repeats")) == len(only_ec)
     assert "Filtered: kind EC meeting." in [shown(c.value) for c in at.caption]
     at.session_state["calendar_filters_open"] = True
     at.run()
     at.multiselect(key="calendar_filter_kind").set_value([]).run()
     at.text_input(key="calendar_filter_text").input("webinar").run()
-    assert all("webinar" in t.lower() for t in _table(at, "repeats")["title"])
+    assert all("webinar" in t.lower() for t in _table(at, "Repeats")["Title"])
     at.button(key="calendar_filters_clear").click().run()
-    assert len(_table(at, "repeats")) == len(everything)
+    assert len(_table(at, "Repeats")) == len(everything)
     assert not any(c.value.startswith("Filtered:") for c in at.caption)
 
 
@@ -133,10 +133,10 @@ def test_event_detail_shows_agenda_capitals_and_join_details_only_to_staff(calen
         assert not at.exception, [e.message for e in at.exception]
         text = " ".join(shown(m.value) for m in at.markdown)
         assert "15:00 CET" in text and "Who may join" in text
-        agenda = _table(at, "presenter")
-        assert agenda["time"].iloc[0].startswith("15:00 CET")
-        capitals = _table(at, "working hours").set_index("country")
-        assert capitals.loc["Thailand", "working hours"] == "outside 08:00-18:00"
+        agenda = _table(at, "Presenter")
+        assert agenda["Time"].iloc[0].startswith("15:00 CET")
+        capitals = _table(at, "Working hours").set_index("Country")
+        assert capitals.loc["Thailand", "Working hours"] == "Outside 08:00-18:00"
         expanders = [e.label for e in at.expander]
         assert ("Join details (invited participants only)" in expanders) is sees_join
         assert any(b.key == "calendar_cancel" for b in at.button) is sees_join

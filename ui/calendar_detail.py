@@ -11,6 +11,7 @@ from pydantic import ValidationError
 
 from core import events, ics, recurrence, timezones
 from core.permissions import PermissionDenied, User
+from core.pipeline import STAGE_LABELS
 from ui.calendar_common import NETWORK, occurrence_key, when
 from ui.calendar_forms import render_event_form
 from ui.context import after_write, connection
@@ -109,15 +110,15 @@ def render_detail(
         st.dataframe(
             pd.DataFrame(
                 {
-                    "time": [
+                    "Time": [
                         f"{timezones.label_pair(s, event.tz, viewer_tz)} - "
                         f"{timezones.label_pair(e, event.tz, viewer_tz)}"
                         for s, e in zip(agenda["starts_utc"], agenda["ends_utc"], strict=True)
                     ],
-                    "item": agenda["title"],
-                    "presenter": agenda["presenter"],
-                    "moderator": agenda["moderator"],
-                    "linked product": agenda["product"],
+                    "Item": agenda["title"],
+                    "Presenter": agenda["presenter"],
+                    "Moderator": agenda["moderator"],
+                    "Linked product": agenda["product"],
                 }
             ),
             hide_index=True,
@@ -127,8 +128,12 @@ def render_detail(
     if not detail["products"].empty:
         st.markdown("**Linked products**")
         st.dataframe(
-            detail["products"][["title", "workstream_id", "stage"]].rename(
-                columns={"workstream_id": "workstream"}
+            pd.DataFrame(
+                {
+                    "Product": detail["products"]["title"],
+                    "Workstream": detail["products"]["workstream_id"],
+                    "Stage": detail["products"]["stage"].map(STAGE_LABELS),
+                }
             ),
             hide_index=True,
             width="stretch",
@@ -137,6 +142,9 @@ def render_detail(
     capitals = capitals_for(starts, ends)
     if not capitals.empty and not event.all_day:
         outside = int((capitals["working hours"] != "yes").sum())
+        capitals = capitals.rename(columns=str.capitalize).assign(
+            **{"Working hours": capitals["working hours"].str.capitalize()}
+        )
         st.markdown(
             f"**Local time in each invited Champion's capital** "
             f"({outside} of {len(capitals)} outside 08:00-18:00)"

@@ -352,7 +352,9 @@ def render_import(user: User) -> None:
     for note in preview.notes:
         st.text(note)
     st.dataframe(
-        pd.DataFrame([r.model_dump() for r in preview.rows])[["action", "title", "when", "uid"]],
+        pd.DataFrame([r.model_dump() for r in preview.rows])[["action", "title", "when", "uid"]]
+        .rename(columns={"action": "Action", "title": "Title", "when": "When", "uid": "UID"})
+        .assign(Action=lambda f: f["Action"].str.capitalize()),
         hide_index=True,
         width="stretch",
         key="calendar_import_preview",

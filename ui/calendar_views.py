@@ -250,13 +250,13 @@ def render_agenda(df: pd.DataFrame, viewer_tz: str) -> None:
         return
     table = pd.DataFrame(
         {
-            "when": [when(r, viewer_tz) for r in df.to_dict("records")],
-            "title": df["title"],
-            "kind": df["kind_label"],
-            "workstream": df["lane"],
-            "audience": df["audience"].map(events.AUDIENCES),
-            "status": df["status"],
-            "repeats": [recurrence.describe(r) if isinstance(r, str) else "" for r in df["rrule"]],
+            "When": [when(r, viewer_tz) for r in df.to_dict("records")],
+            "Title": df["title"],
+            "Kind": df["kind_label"],
+            "Workstream": df["lane"],
+            "Audience": df["audience"].map(events.AUDIENCES),
+            "Status": df["status"].str.capitalize(),
+            "Repeats": [recurrence.describe(r) if isinstance(r, str) else "" for r in df["rrule"]],
         }
     )
     st.dataframe(table, hide_index=True, width="stretch", key="calendar_agenda_table")
