@@ -7,9 +7,12 @@ import altair as alt
 import streamlit as st
 
 from core import champions, engagement, overview, pipeline, timezones
+from ui.brief import render_brief_download
 from ui.charts import draw_altair
 from ui.context import connection, db_key, demo_banner, guard
+from ui.objectives import render_coverage
 from ui.safe import md_text
+from ui.widgets import lazy_tabs
 
 user = guard("overview")
 
@@ -123,21 +126,31 @@ cols[2].metric("Upcoming (30 days)", kpis["events_30"])
 cols[3].metric("Products in progress", kpis["products_open"])
 cols[4].metric("Products late", kpis["products_late"])
 
-left, right = st.columns([3, 2])
-with left:
-    st.subheader(f"Events per month, {today.year}")
-    per_month = load_per_month(db_key(), today.year)
-    draw_altair(per_month_chart, per_month, width="stretch")
-with right:
-    st.subheader("Next events")
-    zone, _ = timezones.viewer_zone(
-        connection(), username=user.username, browser_tz=st.context.timezone
-    )
-    st.dataframe(
-        load_upcoming(db_key(), today, zone),
-        hide_index=True,
-        width="stretch",
-        key="overview_upcoming",
-    )
-    st.caption(f"Times in each event's zone, then in yours ({md_text(zone)}) when it differs.")
-render_attention(today)
+zone, _ = timezones.viewer_zone(
+    connection(), username=user.username, browser_tz=st.context.timezone
+)
+render_brief_download(user, today, zone)
+
+
+def render_glance() -> None:
+    left, right = st.columns([3, 2])
+    with left:
+        st.subheader(f"Events per month, {today.year}")
+        per_month = load_per_month(db_key(), today.year)
+        draw_altair(per_month_chart, per_month, width="stretch")
+    with right:
+        st.subheader("Next events")
+        st.dataframe(
+            load_upcoming(db_key(), today, zone),
+            hide_index=True,
+            width="stretch",
+            key="overview_upcoming",
+        )
+        st.caption(f"Times in each event's zone, then in yours ({md_text(zone)}) when it differs.")
+    render_attention(today)
+
+
+lazy_tabs(
+    {"At a glance": render_glance, "GCM objectives": lambda: render_coverage(user, today)},
+    key="overview_tab",
+)

@@ -1,0 +1,55 @@
+"""The Overview's GCM objectives tab and its planning-brief button, under AppTest."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.conftest import APP, login, shown
+
+
+def _coverage(username: str) -> AppTest:
+    at = login(AppTest.from_file(APP, default_timeout=60).run(), username)
+    at.session_state["overview_tab"] = "GCM objectives"
+    at = at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def test_the_coverage_tab_names_the_gaps_draws_the_heatmap_and_filters(app_env):
+    at = _coverage("secretariat")
+    assert any(s.value == "GCM objectives coverage" for s in at.subheader)
+    text = " ".join(shown(m.value) for m in at.markdown)
+    assert "no product in the pipeline and no Champion engaged in the last 12 months" in text
+    keys = {w.key for w in at.selectbox}
+    assert {"coverage_year", "coverage_workstream", "coverage_region"} <= keys
+    assert at.get("vega_lite_chart") or at.get("arrow_vega_lite_chart")
+    at.selectbox(key="coverage_objective").set_value(13).run()
+    products = [df.value for df in at.dataframe if "Product" in df.value.columns]
+    assert products and products[0]["Workstream"].eq("TW-ATD").any()
+    champions = [df.value for df in at.dataframe if "Champion" in df.value.columns]
+    assert champions and len(champions[0]) >= 1
+    at.selectbox(key="coverage_workstream").set_value("TW-MM").run()
+    assert not at.exception
+    assert any("workstream TW-MM" in shown(c.value) for c in at.caption)
+
+
+def test_a_viewer_sees_the_coverage_without_champions(app_env):
+    at = _coverage("viewer")
+    assert "coverage_region" not in {w.key for w in at.selectbox}
+    text = " ".join(shown(m.value) for m in at.markdown)
+    assert "no product in the pipeline" in text and "Champion engaged" not in text
+    at.selectbox(key="coverage_objective").set_value(13).run()
+    assert not [df for df in at.dataframe if "Champion" in df.value.columns]
+
+
+@pytest.mark.skipif(shutil.which("pdfinfo") is None, reason="poppler-utils missing")
+def test_the_brief_is_made_on_click_and_offered_as_a_pdf(app_env):
+    at = login(AppTest.from_file(APP, default_timeout=60).run(), "ec_undp")
+    assert "overview_brief_download" not in {b.key for b in at.get("download_button")}
+    at.button(key="overview_brief_make").click().run()
+    assert not at.exception, [e.message for e in at.exception]
+    downloads = at.get("download_button")
+    assert any(getattr(d, "proto", None) and "brief" in str(d.proto) for d in downloads)

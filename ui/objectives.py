@@ -1,0 +1,163 @@
+"""GCM objectives on the pages: the coverage view (a tab of the Overview) and the tag picker."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import streamlit as st
+
+from core import engagement, objectives
+from core.objectives import CoverageFilters
+from core.permissions import User
+from ui.charts import draw_altair
+from ui.context import connection, db_key
+from ui.safe import md_text
+from ui.widgets import download_buttons
+
+ALL = "All"
+
+
+@st.cache_data(ttl=60, show_spinner=False)
+def load_coverage(db: str, role: str, username: str, filters: dict) -> dict[str, pd.DataFrame]:
+    user = _user_of(role, username)
+    return objectives.coverage_rows(connection(), user=user, filters=CoverageFilters(**filters))
+
+
+@st.cache_data(ttl=60, show_spinner=False)
+def load_uncovered(db: str, role: str, username: str, today: date) -> list[objectives.Objective]:
+    return objectives.uncovered(connection(), today=today, user=_user_of(role, username))
+
+
+@st.cache_data(ttl=300, show_spinner=False)
+def load_workstreams(db: str) -> dict[str, str]:
+    df = engagement.list_workstreams(connection())
+    return {
+        row.workstream_id: f"{row.workstream_id}: {row.name}" if row.name else row.workstream_id
+        for row in df.itertuples(index=False)
+    }
+
+
+def _user_of(role: str, username: str) -> User:
+    # The coverage depends on the role only (who may see engagements); the cache keys on it.
+    return User(username=username, name=username, email="", role=role)
+
+
+def objective_picker(label: str, *, key: str, default: list[int] | None = None) -> list[int]:
+    """A multiselect of the 23 objectives by number and title; returns the chosen numbers."""
+    labels = {o.number: o.label for o in objectives.list_objectives()}
+    return st.multiselect(
+        label,
+        options=list(labels),
+        default=default or [],
+        format_func=lambda n: labels[n],
+        key=key,
+        help="Objectives of the Global Compact (A/RES/73/195, paragraph 16) this serves.",
+    )
+
+
+def render_coverage(user: User, today: date) -> None:
+    """The coverage of the 23 objectives: heatmap, gaps sentence, drill-down and download."""
+    with_champions = objectives.shows_champions(user)
+    st.subheader("GCM objectives coverage")
+    st.caption(
+        "Which of the Global Compact's 23 objectives the products, events"
+        + (" and Champions' engagements" if with_champions else "")
+        + " serve, by their tags. Source of the objectives: A/RES/73/195, paragraph 16."
+    )
+    uncovered = load_uncovered(db_key(), user.role, user.username, today)
+    st.markdown(md_text(objectives.uncovered_sentence(uncovered, with_champions=with_champions)))
+    workstreams = load_workstreams(db_key())
+    cols = st.columns(3)
+    year = cols[0].selectbox(
+        "Year",
+        [ALL, *range(today.year + 1, today.year - 5, -1)],
+        key="coverage_year",
+    )
+    workstream = cols[1].selectbox(
+        "Workstream",
+        [ALL, *workstreams],
+        format_func=lambda w: workstreams.get(w, w),
+        key="coverage_workstream",
+    )
+    filters = CoverageFilters(
+        year=None if year == ALL else int(year),
+        workstream_id=None if workstream == ALL else workstream,
+    )
+    if with_champions:
+        everything = load_coverage(
+            db_key(), user.role, user.username, CoverageFilters().model_dump()
+        )
+        regions = sorted(r for r in everything["champions"]["region"].dropna().unique())
+        region = cols[2].selectbox(
+            "Region (Champions engaged)", [ALL, *regions], key="coverage_region"
+        )
+        filters.region = None if region == ALL else region
+    rows = load_coverage(db_key(), user.role, user.username, filters.model_dump())
+    table = objectives.coverage_table(rows)
+    long = objectives.coverage_long(table, with_champions=with_champions)
+    draw_altair(objectives.coverage_heatmap, long, width="stretch")
+    st.caption(f"Made with: {md_text(filters.describe())}.")
+    download_buttons(
+        objectives.coverage_export(rows, with_champions=with_champions),
+        file_stem=f"gcm-objectives-coverage-{today.isoformat()}",
+        sheet="Coverage",
+        keys=("coverage_csv", "coverage_excel"),
+    )
+    render_drilldown(rows, with_champions=with_champions)
+
+
+def render_drilldown(rows: dict[str, pd.DataFrame], *, with_champions: bool) -> None:
+    labels = {o.number: o.label for o in objectives.list_objectives()}
+    number = st.selectbox(
+        "Show the rows behind one objective",
+        list(labels),
+        format_func=lambda n: labels[n],
+        key="coverage_objective",
+    )
+    products = rows["products"][rows["products"]["objective"] == number]
+    events = rows["events"][rows["events"]["objective"] == number]
+    st.markdown(f"**Products** ({len(products)})")
+    if not products.empty:
+        st.dataframe(
+            products[["title_en", "workstream_id", "stage", "planned_launch"]].rename(
+                columns={
+                    "title_en": "Product",
+                    "workstream_id": "Workstream",
+                    "stage": "Stage",
+                    "planned_launch": "Planned launch",
+                }
+            ),
+            hide_index=True,
+            width="stretch",
+            key="coverage_products",
+        )
+    st.markdown(f"**Events** ({len(events)})")
+    if not events.empty:
+        shown = events[["title", "workstream_id", "starts_utc"]].copy()
+        shown["starts_utc"] = pd.to_datetime(shown["starts_utc"]).dt.strftime("%d %b %Y")
+        st.dataframe(
+            shown.rename(
+                columns={"title": "Event", "workstream_id": "Workstream", "starts_utc": "Date"}
+            ),
+            hide_index=True,
+            width="stretch",
+            key="coverage_events",
+        )
+    if with_champions:
+        engaged = rows["champions"][rows["champions"]["objective"] == number]
+        st.markdown(f"**Champions engaged** ({engaged['m49'].nunique()})")
+        if not engaged.empty:
+            summary = (
+                engaged.groupby("country")
+                .agg(engagements=("engagement_id", "nunique"), last=("occurred_on", "max"))
+                .reset_index()
+                .rename(
+                    columns={
+                        "country": "Champion",
+                        "engagements": "Engagements",
+                        "last": "Last engaged",
+                    }
+                )
+            )
+            st.dataframe(summary, hide_index=True, width="stretch", key="coverage_champions")
