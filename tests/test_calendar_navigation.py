@@ -118,6 +118,22 @@ def test_a_chosen_zone_is_remembered_for_the_next_visit(app_env):
     assert other.selectbox(key="calendar_viewer_tz").value == "Europe/Zurich"
 
 
+def test_a_browser_zone_is_the_default_and_a_chosen_zone_can_go_back_to_it(app_env):
+    at = AppTest.from_file(APP, default_timeout=30)
+    at.context["timezone"] = "Asia/Bangkok"
+    at = login(at.run(), "viewer")
+    at.switch_page("pages/calendar.py").run()
+    assert at.selectbox(key="calendar_viewer_tz").value == "Asia/Bangkok"
+    assert any("Times in Asia/Bangkok." in shown(c.value) for c in at.caption)
+    assert not [b for b in at.button if b.key == "calendar_viewer_tz_browser"]
+    at.selectbox(key="calendar_viewer_tz").set_value("America/Bogota").run()
+    back = at.button(key="calendar_viewer_tz_browser")
+    assert back.label == "Use my browser's zone (Asia/Bangkok)"
+    back.click().run()
+    assert at.selectbox(key="calendar_viewer_tz").value == "Asia/Bangkok"
+    assert not [b for b in at.button if b.key == "calendar_viewer_tz_browser"]
+
+
 def test_the_week_grid_places_events_by_time_side_by_side_when_they_overlap():
     frame = pd.DataFrame(
         {

@@ -11,9 +11,8 @@ from ui.context import connection
 
 def render_viewer_zone(container, user: User, *, key: str, label: str = "Show times in") -> str:
     """Draw the zone picker in `container` and return the zone; a change is remembered."""
-    tz, why = timezones.viewer_zone(
-        connection(), username=user.username, browser_tz=st.context.timezone
-    )
+    browser = timezones.known_zone(st.context.timezone)
+    tz, why = timezones.viewer_zone(connection(), username=user.username, browser_tz=browser)
     # The stored choice leads: a change made on another page (or another replica) shows here.
     st.session_state[key] = tz
     container.selectbox(
@@ -24,8 +23,20 @@ def render_viewer_zone(container, user: User, *, key: str, label: str = "Show ti
         args=(user.username, key),
         help=f"Now {why}. A change is remembered for your next visits.",
     )
+    if browser and browser != tz:
+        container.button(
+            f"Use my browser's zone ({browser})",
+            type="tertiary",
+            key=f"{key}_browser",
+            on_click=_forget,
+            args=(user.username,),
+        )
     return tz
 
 
 def _save(username: str, key: str) -> None:
     timezones.save_viewer_zone(connection(), username=username, tz=st.session_state[key])
+
+
+def _forget(username: str) -> None:
+    timezones.save_viewer_zone(connection(), username=username, tz=None)
