@@ -186,11 +186,12 @@ TEMPLATE = r"""
 #set text(font: "Libertinus Serif", size: 9pt, lang: "en")
 #set page(
   paper: "a4",
-  margin: (x: 1.5cm, top: 2.1cm, bottom: 1.6cm),
+  margin: (x: 1.5cm, top: 2.3cm, bottom: 1.6cm),
   header: [
     #set text(size: 8pt, fill: rgb("#444444"))
     #strong(d.title) #h(1fr) #d.made \
-    #d.filters #if d.demo [ #h(1fr) #text(fill: rgb("#b00020"), strong("Demo data: rows marked (demo) are generated")) ]
+    #d.filters
+    #if d.demo [ \ #text(fill: rgb("#b00020"), strong("Demo data: rows marked (demo) are generated, not real plans")) ]
     #line(length: 100%, stroke: 0.4pt + rgb("#999999"))
   ],
   footer: context [
