@@ -53,3 +53,35 @@ def test_the_brief_is_made_on_click_and_offered_as_a_pdf(app_env):
     assert not at.exception, [e.message for e in at.exception]
     downloads = at.get("download_button")
     assert any(getattr(d, "proto", None) and "brief" in str(d.proto) for d in downloads)
+
+
+def test_a_lead_tags_their_product_from_the_pipeline_and_the_tag_is_kept(app_env):
+    from core import objectives
+    from core.db import open_database
+
+    con = open_database(app_env)
+    try:
+        pid = int(
+            con.scalar(
+                "SELECT product_id FROM products WHERE title_en = :t",
+                t="Practical note on reviewing national implementation plans (demo)",
+            )
+        )
+    finally:
+        con.close()
+    at = login(AppTest.from_file(APP, default_timeout=60).run(), "lead_cwg22")
+    at.switch_page("pages/pipeline.py").run()
+    at.session_state["pipeline_tab"] = "Product"
+    at.session_state["pipeline_edit_tabs"] = "GCM objectives"
+    at.run()
+    at.selectbox(key="pipeline_product").set_value(pid).run()
+    assert not at.exception, [e.message for e in at.exception]
+    at.multiselect(key=f"pipeline_objectives_{pid}").set_value([1, 23])  # in the form
+    at.button(key=f"pipeline_objectives_submit_{pid}").click().run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert [shown(s.value) for s in at.success][-1] == "Objectives saved."
+    con = open_database(app_env)
+    try:
+        assert objectives.row_objectives(con, kind="product", row_id=pid) == [1, 23]
+    finally:
+        con.close()

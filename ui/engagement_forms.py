@@ -10,6 +10,7 @@ from core import engagement
 from core.champions import explain
 from core.permissions import PermissionDenied, User, can
 from ui.context import after_write, connection
+from ui.objectives import render_objectives_form
 from ui.safe import md_text
 
 
@@ -173,6 +174,7 @@ def _edit_form(entries, workstreams, products, df, user: User) -> None:
         )
         remove = st.checkbox("Remove this entry instead", key=f"engagement_edit_remove_{chosen}")
         submitted = st.form_submit_button("Save", key="engagement_edit_submit")
+    render_objectives_form(user, "engagement", int(chosen), key="engagement_objectives")
     if not submitted:
         return
     try:

@@ -9,9 +9,10 @@ import streamlit as st
 
 from core import engagement, objectives
 from core.objectives import CoverageFilters
-from core.permissions import User
+from core.permissions import PermissionDenied, User
+from core.store import WriteConflict
 from ui.charts import draw_altair
-from ui.context import connection, db_key
+from ui.context import after_write, connection, db_key
 from ui.safe import md_text
 from ui.widgets import download_buttons
 
@@ -54,6 +55,23 @@ def objective_picker(label: str, *, key: str, default: list[int] | None = None) 
         key=key,
         help="Objectives of the Global Compact (A/RES/73/195, paragraph 16) this serves.",
     )
+
+
+def render_objectives_form(user: User, kind: str, row_id: int, *, key: str) -> None:
+    """A small form that tags one row with GCM objectives (the row's edit right is checked in core)."""
+    current = objectives.row_objectives(connection(), kind=kind, row_id=row_id)
+    with st.form(f"{key}_form_{row_id}"):
+        chosen = objective_picker("GCM objectives", key=f"{key}_{row_id}", default=current)
+        if st.form_submit_button("Save objectives", key=f"{key}_submit_{row_id}"):
+            try:
+                objectives.set_objectives(
+                    connection(), actor=user, kind=kind, row_id=row_id, objectives=chosen
+                )
+            except (ValueError, PermissionDenied, WriteConflict) as exc:
+                st.error(md_text(str(exc)))  # the choice stays in the form
+            else:
+                after_write()
+                st.success("Objectives saved." if chosen else "Objectives cleared.")
 
 
 def render_coverage(user: User, today: date) -> None:
