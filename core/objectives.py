@@ -308,3 +308,18 @@ def coverage_export(rows: dict[str, pd.DataFrame], *, with_champions: bool) -> p
             **COVERAGE_MEASURES,
         }
     )
+
+
+EXPORT_COLUMN = "gcm_objectives"
+
+
+def add_objectives_column(
+    con: Db, frame: pd.DataFrame, *, kind: str, id_column: str
+) -> pd.DataFrame:
+    """Return the frame with a 'gcm_objectives' column ('8; 13'), for CSV and Excel exports."""
+    tags = tags_by_row(con, kind=kind)
+    out = frame.copy()
+    out[EXPORT_COLUMN] = [
+        format_objectives(tags.get(int(i), [])) if pd.notna(i) else "" for i in out[id_column]
+    ]
+    return out

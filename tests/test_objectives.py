@@ -147,3 +147,14 @@ def test_a_tag_of_a_deleted_row_is_not_counted(con):
     objectives.set_objectives(con, actor=SYSTEM, kind="engagement", row_id=row_id, objectives=[22])
     engagement.delete_engagement(con, actor=SYSTEM, engagement_id=row_id)
     assert row_id not in objectives.tags_by_row(con, kind="engagement")
+
+
+def test_exports_carry_the_objectives_as_numbers(con):
+    from core import pipeline, pipeline_io, tabular
+
+    frame = pipeline_io.export_frame(pipeline.list_products(con, today=TODAY))
+    out = objectives.add_objectives_column(con, frame, kind="product", id_column="product_id")
+    guidance = out[out["title_en"].str.startswith("Implementing the GCM")]
+    assert guidance["gcm_objectives"].item() == "; ".join(str(n) for n in range(1, 24))
+    assert objectives.parse_objectives(guidance["gcm_objectives"].item()) == list(range(1, 24))
+    assert b"gcm_objectives" in tabular.csv_bytes(out)

@@ -6,11 +6,12 @@ from types import SimpleNamespace
 import pandas as pd
 import streamlit as st
 
-from core import pipeline
+from core import objectives, pipeline
 from core import pipeline_consult as consult
 from core import pipeline_io as pio
 from core.events import EVENT_KINDS
 from core.permissions import User
+from ui.context import connection
 from ui.pipeline_forms import (
     may_edit,
     open_product,
@@ -150,7 +151,9 @@ def render_list(df: pd.DataFrame, workstreams: list[str], today: date, user: Use
         key="pipeline_table",
     )
     download_buttons(
-        pio.export_frame(df),
+        objectives.add_objectives_column(
+            connection(), pio.export_frame(df), kind="product", id_column="product_id"
+        ),
         file_stem=f"products-{today:%Y-%m-%d}",
         sheet="Products",
         keys=("pipeline_export_csv", "pipeline_export_xlsx"),
