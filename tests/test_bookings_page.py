@@ -80,11 +80,11 @@ def test_slot_finder_shows_local_times_and_twin_sessions_for_all_champions(app_e
     at = _open_tab(at, "Slot finder")
     assert not at.exception, [e.message for e in at.exception]
     frames = [d.value for d in at.dataframe]
-    table = next(f for f in frames if "local time" in f.columns and "zone" in f.columns)
-    assert {"country", "zone", "local time"} <= set(table.columns)
+    table = next(f for f in frames if "Local time" in f.columns and "Zone" in f.columns)
+    assert {"Country", "Zone", "Local time", "Off-hours minutes"} <= set(table.columns)
     # 31 Champions from UTC-6 to UTC+8 cannot all be inside 08:00-18:00: twins are proposed.
-    twin = next(f for f in frames if "session" in f.columns)
-    assert len(twin) == len(table) and set(twin["session"]) == {"first", "second"}
+    twin = next(f for f in frames if "Session" in f.columns)
+    assert len(twin) == len(table) and set(twin["Session"]) == {"First", "Second"}
 
 
 def test_only_the_open_tab_runs_and_the_finders_choice_survives_a_tab_switch(app_env, con):
@@ -94,7 +94,7 @@ def test_only_the_open_tab_runs_and_the_finders_choice_survives_a_tab_switch(app
     # Slots by default: the request form, nothing of the other tabs (no finder ranking is run).
     assert {"bookings_slot", "bookings_request_submit"} <= _keys(at)
     assert not _keys(at) & {"bookings_offer_submit", "bookings_finder_minutes"}
-    assert not any("local time" in d.value.columns for d in at.dataframe)
+    assert not any("Local time" in d.value.columns for d in at.dataframe)
     at = _open_tab(at, "Slot finder")
     assert "bookings_finder_minutes" in _keys(at) and "bookings_slot" not in _keys(at)
     at.number_input(key="bookings_finder_minutes").set_value(60).run()

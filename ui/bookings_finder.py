@@ -15,6 +15,12 @@ from ui.context import after_write, connection
 
 GO_TO = "bookings_finder_go_to"  # the form to open after "Use this time": (page, query)
 SESSION_TITLE = "Champions session"
+HISTORY_COLUMNS = {
+    "country": "Country",
+    "sessions_off_hours": "Sessions off hours",
+    "minutes_off_hours": "Minutes off hours",
+    "last_starts_utc": "Last one (UTC)",
+}
 
 
 class Choice(NamedTuple):
@@ -136,7 +142,12 @@ def render_finder(
     table = slotfinder.local_table(
         invitees, start, int(minutes), work_start=hours[0], work_end=hours[1]
     )
-    st.dataframe(table, hide_index=True, width="stretch", key="bookings_finder_table")
+    st.dataframe(
+        table.rename(columns=str.capitalize),
+        hide_index=True,
+        width="stretch",
+        key="bookings_finder_table",
+    )
     choice = Choice(
         starts_utc=start, minutes=int(minutes), hours=(hours[0], hours[1]),
         m49s=tuple(int(m) for m in chosen),
@@ -172,9 +183,19 @@ def render_finder(
                 f" keep {twin.inside}/{len(invitees)} inside."
             )
             st.dataframe(
-                twin.assignment, hide_index=True, width="stretch", key="bookings_finder_twin"
+                twin.assignment.rename(columns=str.capitalize).assign(
+                    Session=lambda f: f["Session"].str.capitalize()
+                ),
+                hide_index=True,
+                width="stretch",
+                key="bookings_finder_twin",
             )
     past = slotfinder.offhours_history(con)
     if not past.empty:
         st.markdown("**Off-hours given so far (rotation)**")
-        st.dataframe(past, hide_index=True, width="stretch", key="bookings_finder_history")
+        st.dataframe(
+            past.rename(columns=HISTORY_COLUMNS),
+            hide_index=True,
+            width="stretch",
+            key="bookings_finder_history",
+        )

@@ -48,9 +48,16 @@ def slots_chart(timeline):
                 sort=alt.SortField("starts_utc"),
                 axis=alt.Axis(labelLimit=320),
             ),
-            color=alt.Color("state:N", title="State"),
-            tooltip=["title", "meeting", "tz", "state", "held_by"],
+            color=alt.Color("state_label:N", title="State"),
+            tooltip=[
+                alt.Tooltip("title:N", title="Slot"),
+                alt.Tooltip("meeting:N", title="Meeting"),
+                alt.Tooltip("tz:N", title="Time zone"),
+                alt.Tooltip("state_label:N", title="State"),
+                alt.Tooltip("held_by:N", title="Held by"),
+            ],
         )
+        .transform_calculate(state_label="upper(slice(datum.state, 0, 1)) + slice(datum.state, 1)")
         .properties(height=alt.Step(28))
     )
 
@@ -75,7 +82,7 @@ def render_slots(
             "Slot": slots["title"],
             "Meeting": slots["meeting"],
             "When (meeting's zone)": slots.apply(when, axis=1),
-            "State": slots["state"],
+            "State": slots["state"].str.capitalize(),
             "Held by": slots["held_by"],
         }
     )
@@ -149,7 +156,7 @@ def render_requests(user: User, *, db: str, load_bookings) -> None:
             "Purpose": rows["purpose"],
             "Product": rows["product"],
             "Champions targeted": rows["targets"],
-            "Status": rows["status"],
+            "Status": rows["status"].str.capitalize(),
             "Note": rows["decision_note"],
         }
     )
