@@ -85,3 +85,34 @@ def test_a_lead_tags_their_product_from_the_pipeline_and_the_tag_is_kept(app_env
         assert objectives.row_objectives(con, kind="product", row_id=pid) == [1, 23]
     finally:
         con.close()
+
+
+def test_a_lead_tags_a_consultation_window_of_their_product(app_env):
+    from core import objectives
+    from core.db import open_database
+
+    title = "Training package on GCM national implementation plans (demo)"
+    con = open_database(app_env)
+    try:
+        pid = int(con.scalar("SELECT product_id FROM products WHERE title_en = :t", t=title))
+        cid = int(
+            con.scalar("SELECT consultation_id FROM consultations WHERE product_id = :p", p=pid)
+        )
+    finally:
+        con.close()
+    at = login(AppTest.from_file(APP, default_timeout=60).run(), "lead_cwg22")
+    at.switch_page("pages/pipeline.py").run()
+    at.session_state["pipeline_tab"] = "Product"
+    at.session_state["pipeline_edit_tabs"] = "GCM objectives"
+    at.run()
+    at.selectbox(key="pipeline_product").set_value(pid).run()
+    at.selectbox(key=f"pipeline_objectives_target_{pid}").set_value(("consultation", cid)).run()
+    assert not at.exception, [e.message for e in at.exception]
+    at.multiselect(key=f"pipeline_objectives_consultation_{cid}").set_value([16])
+    at.button(key=f"pipeline_objectives_consultation_submit_{cid}").click().run()
+    assert not at.exception, [e.message for e in at.exception]
+    con = open_database(app_env)
+    try:
+        assert objectives.row_objectives(con, kind="consultation", row_id=cid) == [16]
+    finally:
+        con.close()

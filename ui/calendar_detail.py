@@ -15,7 +15,7 @@ from core.pipeline import STAGE_LABELS
 from ui.calendar_common import NETWORK, occurrence_key, when
 from ui.calendar_forms import render_event_form
 from ui.context import after_write, connection
-from ui.objectives import render_objectives_form
+from ui.objectives import render_event_objectives
 from ui.safe import md_text
 
 PICKED = "calendar_picked"  # the chosen occurrence, owned by the page rather than the widget
@@ -200,7 +200,7 @@ def render_edit_controls(user: User, event: events.Event, starts: datetime, choi
     tags = st.expander("GCM objectives", key=expander_key("objectives", eid), on_change="rerun")
     if tags.open:
         with tags:
-            render_objectives_form(user, "event", eid, key="calendar_objectives")
+            render_event_objectives(user, eid)
 
 
 def expander_key(name: str, event_id: int) -> str:

@@ -7,7 +7,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from core import engagement, objectives
+from core import engagement, events, objectives, pipeline_consult
 from core.objectives import CoverageFilters
 from core.permissions import PermissionDenied, User
 from core.store import WriteConflict
@@ -72,6 +72,37 @@ def render_objectives_form(user: User, kind: str, row_id: int, *, key: str) -> N
             else:
                 after_write()
                 st.success("Objectives saved." if chosen else "Objectives cleared.")
+
+
+def render_product_objectives(user: User, product_id: int) -> None:
+    """Tag the product, or one of its consultation windows."""
+    windows = pipeline_consult.list_consultations(connection(), product_id=product_id)
+    choices = {("product", product_id): "This product"}
+    for w in windows.itertuples(index=False):
+        choices[("consultation", int(w.consultation_id))] = (
+            f"Consultation {w.opens_on:%d %b %Y} to {w.closes_on:%d %b %Y}"
+        )
+    _render_choice(user, choices, key="pipeline_objectives")
+
+
+def render_event_objectives(user: User, event_id: int) -> None:
+    """Tag the event, or one of its agenda items."""
+    agenda = events.list_agenda(connection(), event_id=event_id)
+    choices = {("event", event_id): "This event"}
+    for item in agenda.itertuples(index=False):
+        choices[("agenda_item", int(item.item_id))] = f"Agenda item: {item.title}"
+    _render_choice(user, choices, key="calendar_objectives")
+
+
+def _render_choice(user: User, choices: dict[tuple[str, int], str], *, key: str) -> None:
+    main = list(choices)[0]
+    target = main
+    if len(choices) > 1:
+        target = st.selectbox(
+            "Tag", list(choices), format_func=choices.get, key=f"{key}_target_{main[1]}"
+        )
+    kind, row_id = target
+    render_objectives_form(user, kind, row_id, key=key if kind == main[0] else f"{key}_{kind}")
 
 
 def render_coverage(user: User, today: date) -> None:

@@ -9,7 +9,7 @@ from core import pipeline
 from core import pipeline_consult as consult
 from core.permissions import User
 from ui.context import connection
-from ui.objectives import render_objectives_form
+from ui.objectives import render_product_objectives
 from ui.pipeline_forms import attempt
 from ui.safe import md_text
 from ui.widgets import lazy_tabs
@@ -26,9 +26,7 @@ def render_product_forms(row, detail: dict, champions: pd.DataFrame, user: User)
         "Consultation": lambda: render_consultation_form(product_id, champions, user),
         "Feedback": lambda: render_feedback_form(row, champions, user),
         "Link": lambda: render_link_form(product_id, user),
-        "GCM objectives": lambda: render_objectives_form(
-            user, "product", product_id, key="pipeline_objectives"
-        ),
+        "GCM objectives": lambda: render_product_objectives(user, product_id),
     }
     lazy_tabs(forms, key="pipeline_edit_tabs", in_url=False)  # only the open tab's form runs
 
