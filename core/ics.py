@@ -11,7 +11,7 @@ from icalendar import Calendar, Timezone, vDuration
 from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
 from pydantic import BaseModel, ValidationError
 
-from core import audit
+from core import audit, objectives
 from core import events as ev
 from core.permissions import User, can
 from core.recurrence import check_rrule, format_exdates, parse_exdates
@@ -205,8 +205,11 @@ def export_ics(
     lines = [_fold(line) for line in lines]
     zones = sorted({r["tz"] for r in rows if not r["all_day"] and r["tz"] != "UTC"})
     lines += [vtimezone(tz) for tz in zones]  # already folded by icalendar
+    tags = objectives.tags_by_row(con, kind="event")
     for row in rows:
         vevent = _vevent(row, agenda.get(row["event_id"], []), joins.get(row["event_id"]))
+        if categories := objectives.ics_categories(tags.get(row["event_id"])):
+            vevent.insert(-1, f"CATEGORIES:{categories}")  # GCM objectives, one value each
         lines += [_fold(line) for line in vevent]
     lines.append("END:VCALENDAR")
     return ("\r\n".join(lines) + "\r\n").encode("utf-8")
@@ -233,6 +236,7 @@ class _Parsed(BaseModel):
     kind: str | None
     audience: str | None
     workstream_id: str | None
+    objectives: list[int] | None = None  # from CATEGORIES "GCM objective N"; None: none named
 
 
 class _Bad(ValueError):
@@ -445,6 +449,11 @@ def _parse_event(props: dict, n: int, zones: _Zones) -> tuple[_Parsed, datetime 
     if description and EXPORT_MARKER.strip("\n") in description:
         description = description.split(EXPORT_MARKER.strip("\n"))[0].rstrip("\n") or None
     status = (_text_of(props, "STATUS") or "confirmed").lower()
+    categories = [c for _, v in props.get("CATEGORIES", []) for c in re.split(r"(?<!\\),", v)]
+    try:
+        numbers = objectives.objectives_from_categories([_unescape(c) for c in categories])
+    except ValueError as exc:
+        raise _Bad(f"{where}: {exc}") from None
     parsed = _Parsed.model_construct(
         uid=uid,
         where=where,
@@ -461,6 +470,7 @@ def _parse_event(props: dict, n: int, zones: _Zones) -> tuple[_Parsed, datetime 
         kind=_text_of(props, "X-ACTIONPLAN-KIND"),
         audience=_text_of(props, "X-ACTIONPLAN-AUDIENCE"),
         workstream_id=_text_of(props, "X-ACTIONPLAN-WORKSTREAM"),
+        objectives=numbers,
     )
     return parsed, recurrence_id
 
@@ -709,6 +719,17 @@ def import_ics(
         if problems:
             raise ImportRefused(problems)
         _write_plan(conn, actor, plan, source)
+        # A file of ours (X-ACTIONPLAN-KIND) says all of an event's objectives (none named:
+        # none); a file from elsewhere changes them only when it names some.
+        by_uid = {p.uid: p for p in parsed}
+        objectives.import_event_objectives(
+            conn,
+            [
+                (row.event_id, by_uid[row.uid].objectives or [])
+                for row, _, _ in plan
+                if by_uid[row.uid].objectives is not None or by_uid[row.uid].kind is not None
+            ],
+        )
         return plan
 
     try:

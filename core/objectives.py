@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import date, timedelta
 from functools import cache
 from pathlib import Path
@@ -323,3 +324,40 @@ def add_objectives_column(
         format_objectives(tags.get(int(i), [])) if pd.notna(i) else "" for i in out[id_column]
     ]
     return out
+
+
+# .ics: an event's objectives travel as CATEGORIES "GCM objective 13" (one value per objective).
+ICS_CATEGORY = "GCM objective {}"
+_ICS_PATTERN = re.compile(r"^GCM objective\s+(\d+)$", re.IGNORECASE)
+
+
+def ics_categories(numbers) -> str | None:
+    """The CATEGORIES value of an event's objectives ('GCM objective 8,GCM objective 13')."""
+    numbers = sorted(numbers or [])
+    return ",".join(ICS_CATEGORY.format(n) for n in numbers) or None
+
+
+def objectives_from_categories(categories: list[str]) -> list[int] | None:
+    """Read the objectives among an event's categories; None when it names none.
+
+    Raises ValueError naming the category when it names an objective that does not exist.
+    """
+    numbers = set()
+    for category in categories:
+        match = _ICS_PATTERN.match(category.strip())
+        if match is None:
+            continue
+        number = int(match.group(1))
+        if not 1 <= number <= len(list_objectives()):
+            raise ValueError(
+                f"CATEGORIES '{category.strip()}' names no objective of the Global Compact "
+                "(they are numbered 1 to 23)."
+            )
+        numbers.add(number)
+    return sorted(numbers) if numbers else None
+
+
+def import_event_objectives(conn, tags: list[tuple[int, list[int]]]) -> None:
+    """Set imported events' objectives inside the import's transaction (rights checked there)."""
+    for event_id, numbers in tags:
+        store.replace_row_objectives(conn, kind="event", row_id=event_id, objectives=numbers)

@@ -158,3 +158,20 @@ def test_exports_carry_the_objectives_as_numbers(con):
     assert guidance["gcm_objectives"].item() == "; ".join(str(n) for n in range(1, 24))
     assert objectives.parse_objectives(guidance["gcm_objectives"].item()) == list(range(1, 24))
     assert b"gcm_objectives" in tabular.csv_bytes(out)
+
+
+def test_ics_carries_an_events_objectives_as_categories_and_reads_them_back(con):
+    from core import ics
+
+    event_id = int(con.scalar("SELECT min(event_id) FROM events WHERE rrule IS NULL"))
+    objectives.set_objectives(con, actor=SYSTEM, kind="event", row_id=event_id, objectives=[8, 13])
+    data = ics.export_ics(con, user=SYSTEM, event_ids=[event_id])
+    assert b"CATEGORIES:GCM objective 8,GCM objective 13" in data
+    objectives.set_objectives(con, actor=SYSTEM, kind="event", row_id=event_id, objectives=[1])
+    ics.import_ics(con, actor=SYSTEM, data=data)
+    assert objectives.row_objectives(con, kind="event", row_id=event_id) == [8, 13]
+    bad = data.replace(b"GCM objective 13", b"GCM objective 30")
+    with pytest.raises(ics.ImportRefused) as refused:
+        ics.import_ics(con, actor=SYSTEM, data=bad)
+    assert "GCM objective 30" in " ".join(refused.value.problems)
+    assert objectives.row_objectives(con, kind="event", row_id=event_id) == [8, 13]
