@@ -116,3 +116,23 @@ def test_a_lead_tags_a_consultation_window_of_their_product(app_env):
         assert objectives.row_objectives(con, kind="consultation", row_id=cid) == [16]
     finally:
         con.close()
+
+
+def test_an_engagement_logged_by_hand_carries_the_objectives_chosen(app_env):
+    from core import objectives
+    from core.db import open_database
+
+    at = login(AppTest.from_file(APP, default_timeout=60).run(), "secretariat")
+    at.switch_page("pages/engagement.py").run()
+    at.session_state["engagement_add_open"] = True
+    at.run()
+    at.multiselect(key="engagement_add_objectives").set_value([20])
+    at.button(key="engagement_add_submit").click().run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert any(shown(s.value).startswith("Logged:") for s in at.success)
+    con = open_database(app_env)
+    try:
+        newest = int(con.scalar("SELECT max(engagement_id) FROM engagements"))
+        assert objectives.row_objectives(con, kind="engagement", row_id=newest) == [20]
+    finally:
+        con.close()

@@ -6,11 +6,11 @@ import pandas as pd
 import streamlit as st
 from pydantic import ValidationError
 
-from core import engagement
+from core import engagement, objectives
 from core.champions import explain
 from core.permissions import PermissionDenied, User, can
 from ui.context import after_write, connection
-from ui.objectives import render_objectives_form
+from ui.objectives import objective_picker, render_objectives_form
 from ui.safe import md_text
 
 
@@ -61,6 +61,7 @@ def _add_form(workstreams, products, df, user: User) -> None:
             key="engagement_add_partner",
         )
         note = st.text_input("Note", key="engagement_add_note")
+        tags = objective_picker("GCM objectives (optional)", key="engagement_add_objectives")
         submitted = st.form_submit_button("Add to the log", key="engagement_add_submit")
     if submitted:
         try:
@@ -73,7 +74,11 @@ def _add_form(workstreams, products, df, user: User) -> None:
                 partner_iso3=partner,
                 note=note or None,
             )
-            engagement.add_engagement(connection(), actor=user, engagement_in=entry)
+            new_id = engagement.add_engagement(connection(), actor=user, engagement_in=entry)
+            if tags:  # the same right as the addition, checked again in core
+                objectives.set_objectives(
+                    connection(), actor=user, kind="engagement", row_id=new_id, objectives=tags
+                )
         except ValidationError as exc:
             st.error(md_text(f"Engagement not added: {explain(exc)}"))
         except (ValueError, PermissionDenied) as exc:
