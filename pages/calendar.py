@@ -124,6 +124,6 @@ render_downloads(user, occurrences)
 # Only the open tab runs (and is in the URL): the event form is not drawn for every visitor.
 panes = {"Subscribe": lambda: render_feeds(user)}
 if events.may_create_any(user):
-    panes["New event"] = lambda: render_event_form(user, "calendar_new", None, choices)
+    panes["New event"] = lambda: render_event_form(user, "calendar_new", None, choices, today=today)
     panes["Import .ics"] = lambda: render_import(user)
 lazy_tabs(panes, key="calendar_tab")

@@ -61,7 +61,7 @@ def test_steps_move_by_the_views_period_and_keep_the_day_inside_the_month():
 
 def test_previous_next_and_today_buttons_move_the_calendar(app_env):
     at = _open("viewer")
-    today = date.today()
+    today = timezones.today_in("Europe/Zurich")  # no browser zone in AppTest: the default
     assert f"{today:%B %Y}" in _headings(at)
     at.button(key="calendar_next").click().run()
     after = step("Month", today, 1)

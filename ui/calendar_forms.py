@@ -32,8 +32,17 @@ FORM_FIELDS = (
 )  # fmt: skip
 
 
-def render_event_form(user: User, prefix: str, event: events.Event | None, choices: dict) -> None:
-    """Create (event None) or edit an event; show what is wrong in the form's own words."""
+def render_event_form(
+    user: User,
+    prefix: str,
+    event: events.Event | None,
+    choices: dict,
+    *,
+    today: date | None = None,
+) -> None:
+    """Create (event None) or edit an event; show what is wrong in the form's own words.
+
+    A new event starts on `today` (the viewer's date), at 15:00."""
     ws_labels = dict(choices["workstreams"])
     allowed_ws = [ws for ws in ws_labels if events.may_edit(user, ws)]
     ws_options = ([None] if events.may_edit(user, None) else []) + allowed_ws
@@ -43,7 +52,7 @@ def render_event_form(user: User, prefix: str, event: events.Event | None, choic
     start_local = (
         timezones.to_local(event.starts_utc, event.tz).replace(tzinfo=None)
         if event and not event.all_day
-        else (event.starts_utc if event else datetime.combine(date.today(), time(15, 0)))
+        else (event.starts_utc if event else datetime.combine(today or date.today(), time(15, 0)))
     )
     end_local = (
         timezones.to_local(event.ends_utc, event.tz).replace(tzinfo=None)
