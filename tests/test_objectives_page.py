@@ -136,3 +136,29 @@ def test_an_engagement_logged_by_hand_carries_the_objectives_chosen(app_env):
         assert objectives.row_objectives(con, kind="engagement", row_id=newest) == [20]
     finally:
         con.close()
+
+
+def test_a_new_product_carries_the_objectives_chosen_in_its_form(app_env):
+    from core import objectives
+    from core.db import open_database
+
+    at = login(AppTest.from_file(APP, default_timeout=60).run(), "lead_cwg22")
+    at.switch_page("pages/pipeline.py").run()
+    at.session_state["pipeline_tab"] = "List"
+    at.session_state["pipeline_add_open"] = True
+    at.run()
+    at.text_input(key="pipeline_new_title_en").input("Note on regular pathways (test)")
+    at.multiselect(key="pipeline_new_objectives").set_value([5])
+    at.button(key="pipeline_new_submit").click().run()
+    assert not at.exception, [e.message for e in at.exception]
+    con = open_database(app_env)
+    try:
+        pid = int(
+            con.scalar(
+                "SELECT product_id FROM products WHERE title_en = :t",
+                t="Note on regular pathways (test)",
+            )
+        )
+        assert objectives.row_objectives(con, kind="product", row_id=pid) == [5]
+    finally:
+        con.close()

@@ -4,11 +4,12 @@ import pandas as pd
 import streamlit as st
 from pydantic import ValidationError
 
-from core import pipeline
+from core import objectives, pipeline
 from core import pipeline_io as pio
 from core.permissions import PermissionDenied, User, can
 from core.store import WriteConflict
 from ui.context import after_write, connection
+from ui.objectives import objective_picker
 from ui.safe import md_text
 from ui.widgets import field_errors
 
@@ -168,26 +169,40 @@ def render_new_product(workstreams: list[str], user: User) -> None:
             consult_needed = st.checkbox(
                 "Needs Champion consultation", value=True, key="pipeline_new_consult"
             )
+            tags = objective_picker("GCM objectives (optional)", key="pipeline_new_objectives")
             if st.form_submit_button("Add product", key="pipeline_new_submit"):
                 attempt(
-                    lambda: pipeline.create_product(
-                        connection(),
-                        actor=user,
-                        product_in=pipeline.ProductIn(
-                            workstream_id=ws,
-                            title_en=title_en,
-                            title_fr=title_fr or None,
-                            title_es=title_es or None,
-                            kind=kind,
-                            lead_agencies=leads or None,
-                            stage=stage,
-                            needs_consultation=consult_needed,
-                            required_languages=required,
-                            planned_launch=launch,
+                    lambda: _tagged(
+                        user,
+                        tags,
+                        pipeline.create_product(
+                            connection(),
+                            actor=user,
+                            product_in=pipeline.ProductIn(
+                                workstream_id=ws,
+                                title_en=title_en,
+                                title_fr=title_fr or None,
+                                title_es=title_es or None,
+                                kind=kind,
+                                lead_agencies=leads or None,
+                                stage=stage,
+                                needs_consultation=consult_needed,
+                                required_languages=required,
+                                planned_launch=launch,
+                            ),
                         ),
                     ),
                     f"Added “{title_en}”.",
                 )
+
+
+def _tagged(user: User, tags: list[int], product_id: int) -> int:
+    """Tag a product just added (the same right as adding it, checked again in core)."""
+    if tags:
+        objectives.set_objectives(
+            connection(), actor=user, kind="product", row_id=product_id, objectives=tags
+        )
+    return product_id
 
 
 def render_import(user: User) -> None:
