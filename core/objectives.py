@@ -265,6 +265,9 @@ def uncovered_sentence(objectives: list[Objective], *, with_champions: bool = Tr
     return f"{noun} {names} {verb} {what}."
 
 
+HEATMAP_PICK = "objective_pick"
+
+
 def coverage_heatmap(long: pd.DataFrame):
     """Objectives (rows) x products / events / Champions engaged (columns), counts in the cells."""
     import altair as alt
@@ -288,6 +291,8 @@ def coverage_heatmap(long: pd.DataFrame):
             alt.Tooltip("count:Q", title="Count"),
         ],
     )
+    # A click on a cell picks its objective (the page shows the rows behind it).
+    cells = cells.add_params(alt.selection_point(name=HEATMAP_PICK, fields=["objective"]))
     text = base.mark_text(fontSize=11).encode(
         text=alt.Text("count:Q"),
         color=alt.condition(alt.datum.count > 3, alt.value("white"), alt.value("#1a1a1a")),
@@ -314,7 +319,7 @@ def coverage_export(rows: dict[str, pd.DataFrame], *, with_champions: bool) -> p
 EXPORT_COLUMN = "gcm_objectives"
 
 
-def add_objectives_column(
+def with_objectives_column(
     con: Db, frame: pd.DataFrame, *, kind: str, id_column: str
 ) -> pd.DataFrame:
     """Return the frame with a 'gcm_objectives' column ('8; 13'), for CSV and Excel exports."""

@@ -153,7 +153,7 @@ def test_exports_carry_the_objectives_as_numbers(con):
     from core import pipeline, pipeline_io, tabular
 
     frame = pipeline_io.export_frame(pipeline.list_products(con, today=TODAY))
-    out = objectives.add_objectives_column(con, frame, kind="product", id_column="product_id")
+    out = objectives.with_objectives_column(con, frame, kind="product", id_column="product_id")
     guidance = out[out["title_en"].str.startswith("Implementing the GCM")]
     assert guidance["gcm_objectives"].item() == "; ".join(str(n) for n in range(1, 24))
     assert objectives.parse_objectives(guidance["gcm_objectives"].item()) == list(range(1, 24))

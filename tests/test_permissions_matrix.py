@@ -1106,7 +1106,39 @@ def _other_rows() -> list[Write]:
     ]
 
 
-WRITES: list[Write] = _event_rows() + _product_rows() + _agency_rows() + _other_rows()
+def _objective_rows() -> list[Write]:
+    """Tagging with GCM objectives: the edit right on the tagged row's workstream."""
+    from core import objectives
+
+    rows = []
+    for variant, ws, allowed in (("own", OWN_WS, LEAD_OWN), ("other", OTHER_WS, STAFF)):
+        common = dict(allowed=allowed, entity="", extra={})
+        rows += [
+            Write(
+                "objectives.set_objectives",
+                variant=f"product-{variant}",
+                setup=lambda con, actor, ws=ws: {"product_id": new_product(con, ws)},
+                call=lambda con, a, c: objectives.set_objectives(
+                    con, actor=a, kind="product", row_id=c["product_id"], objectives=[5, 23]
+                ),
+                **(common | {"entity": "product"}),
+            ),
+            Write(
+                "objectives.set_objectives",
+                variant=f"event-{variant}",
+                setup=lambda con, actor, ws=ws: {"event_id": new_event(con, ws)},
+                call=lambda con, a, c: objectives.set_objectives(
+                    con, actor=a, kind="event", row_id=c["event_id"], objectives=[8]
+                ),
+                **(common | {"entity": "event"}),
+            ),
+        ]
+    return rows
+
+
+WRITES: list[Write] = (
+    _event_rows() + _product_rows() + _agency_rows() + _other_rows() + _objective_rows()
+)
 
 # Public core functions whose names look like writes (or that take an actor) but are not a
 # user's write through the dashboard, with the reason.
@@ -1128,6 +1160,9 @@ NOT_USER_WRITES = {
     "demo_champions.seed_champions_demo": "demo seeding",
     "demo_meetings.seed_meetings_demo": "demo seeding",
     "demo_pipeline.seed_pipeline_demo": "demo seeding",
+    "demo_objectives.seed_objectives_demo": "demo seeding",
+    "objectives.import_event_objectives": "the .ics import's step inside its checked transaction"
+    " (event.edit checked per event; row ics.import_ics)",
     "engagement.sync_derived_engagements": "derived rows, called inside checked writes",
     "ics.preview_import": "read: says what an import would do, writes nothing",
     "pipeline_consult.load_warnings": "read: request-cap warnings",

@@ -11,7 +11,6 @@ from core import engagement, events, objectives, pipeline_consult
 from core.objectives import CoverageFilters
 from core.permissions import PermissionDenied, User
 from core.store import WriteConflict
-from ui.charts import draw_altair
 from ui.context import after_write, connection, db_key
 from ui.safe import md_text
 from ui.widgets import download_buttons
@@ -145,7 +144,16 @@ def render_coverage(user: User, today: date) -> None:
     rows = load_coverage(db_key(), user.role, user.username, filters.model_dump())
     table = objectives.coverage_table(rows)
     long = objectives.coverage_long(table, with_champions=with_champions)
-    draw_altair(objectives.coverage_heatmap, long, width="stretch")
+    # Drawn with st.altair_chart (not the cached spec of ui.charts): a click on a cell reruns
+    # the page with the objective picked, and the drill-down below follows it.
+    picked = st.altair_chart(
+        objectives.coverage_heatmap(long),
+        width="stretch",
+        on_select="rerun",
+        selection_mode=objectives.HEATMAP_PICK,
+        key="coverage_heatmap",
+    )
+    _follow_pick(picked)
     st.caption(f"Made with: {md_text(filters.describe())}.")
     download_buttons(
         objectives.coverage_export(rows, with_champions=with_champions),
@@ -154,6 +162,15 @@ def render_coverage(user: User, today: date) -> None:
         keys=("coverage_csv", "coverage_excel"),
     )
     render_drilldown(rows, with_champions=with_champions)
+
+
+def _follow_pick(picked) -> None:
+    """Open the drill-down on the objective of a clicked cell (once per click)."""
+    points = (picked or {}).get("selection", {}).get(objectives.HEATMAP_PICK) or []
+    number = next((p.get("objective") for p in points if p.get("objective")), None)
+    if number is not None and st.session_state.get("coverage_last_pick") != number:
+        st.session_state["coverage_last_pick"] = number
+        st.session_state["coverage_objective"] = int(number)
 
 
 def render_drilldown(rows: dict[str, pd.DataFrame], *, with_champions: bool) -> None:

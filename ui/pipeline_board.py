@@ -151,7 +151,7 @@ def render_list(df: pd.DataFrame, workstreams: list[str], today: date, user: Use
         key="pipeline_table",
     )
     download_buttons(
-        objectives.add_objectives_column(
+        objectives.with_objectives_column(
             connection(), pio.export_frame(df), kind="product", id_column="product_id"
         ),
         file_stem=f"products-{today:%Y-%m-%d}",
