@@ -121,9 +121,10 @@ def coverage_strip(long: pd.DataFrame):
     cells = base.mark_rect(stroke="white").encode(
         color=alt.Color("count:Q", legend=None, scale=alt.Scale(scheme="blues", domainMin=0))
     )
+    dark = max(1, int(long["count"].max() if len(long) else 0)) / 2
     text = base.mark_text(fontSize=9).encode(
         text="count:Q",
-        color=alt.condition(alt.datum.count > 3, alt.value("white"), alt.value("#1a1a1a")),
+        color=alt.condition(alt.datum.count > dark, alt.value("white"), alt.value("#1a1a1a")),
     )
     return (cells + text).properties(width=460, height=22 * long["measure"].nunique())
 

@@ -278,10 +278,16 @@ def coverage_heatmap(long: pd.DataFrame):
             "measure:N",
             title=None,
             sort=list(COVERAGE_MEASURES.values()),
-            axis=alt.Axis(orient="top", labelAngle=0),
+            axis=alt.Axis(orient="top", labelAngle=0, labelLimit=200),
         ),
-        y=alt.Y("label:N", title=None, sort=order),
+        y=alt.Y(
+            "label:N",
+            title=None,
+            sort=order,
+            axis=alt.Axis(labelOverlap=False, labelLimit=260, labelFontSize=11),
+        ),
     )
+    dark = max(1, int(long["count"].max() if len(long) else 0)) / 2
     cells = base.mark_rect(stroke="white").encode(
         color=alt.Color("count:Q", title="Count", scale=alt.Scale(scheme="blues", domainMin=0)),
         tooltip=[
@@ -295,9 +301,9 @@ def coverage_heatmap(long: pd.DataFrame):
     cells = cells.add_params(alt.selection_point(name=HEATMAP_PICK, fields=["objective"]))
     text = base.mark_text(fontSize=11).encode(
         text=alt.Text("count:Q"),
-        color=alt.condition(alt.datum.count > 3, alt.value("white"), alt.value("#1a1a1a")),
+        color=alt.condition(alt.datum.count > dark, alt.value("white"), alt.value("#1a1a1a")),
     )
-    return (cells + text).properties(height=23 * 20)
+    return (cells + text).properties(height=23 * 24)
 
 
 def coverage_export(rows: dict[str, pd.DataFrame], *, with_champions: bool) -> pd.DataFrame:

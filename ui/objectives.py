@@ -10,6 +10,7 @@ import streamlit as st
 from core import engagement, events, objectives, pipeline_consult
 from core.objectives import CoverageFilters
 from core.permissions import PermissionDenied, User
+from core.pipeline import STAGE_LABELS
 from core.store import WriteConflict
 from ui.context import after_write, connection, db_key
 from ui.safe import md_text
@@ -185,8 +186,13 @@ def render_drilldown(rows: dict[str, pd.DataFrame], *, with_champions: bool) -> 
     events = rows["events"][rows["events"]["objective"] == number]
     st.markdown(f"**Products** ({len(products)})")
     if not products.empty:
+        shown = products[["title_en", "workstream_id", "stage", "planned_launch"]].copy()
+        shown["stage"] = shown["stage"].map(STAGE_LABELS).fillna(shown["stage"])
+        shown["planned_launch"] = [
+            "" if pd.isna(d) else f"{pd.Timestamp(d):%d %b %Y}" for d in shown["planned_launch"]
+        ]
         st.dataframe(
-            products[["title_en", "workstream_id", "stage", "planned_launch"]].rename(
+            shown.rename(
                 columns={
                     "title_en": "Product",
                     "workstream_id": "Workstream",
