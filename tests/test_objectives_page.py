@@ -162,3 +162,35 @@ def test_a_new_product_carries_the_objectives_chosen_in_its_form(app_env):
         assert objectives.row_objectives(con, kind="product", row_id=pid) == [5]
     finally:
         con.close()
+
+
+def test_a_new_event_carries_the_objectives_chosen_in_its_form(app_env):
+    from datetime import date, datetime
+
+    from core import objectives
+    from core.db import open_database
+
+    at = login(AppTest.from_file(APP, default_timeout=60).run(), "secretariat")
+    at.switch_page("pages/calendar.py").run()
+    at.session_state["calendar_tab"] = "New event"
+    at.run()
+    at.text_input(key="calendar_new_title").input("Objectives peer exchange (test)")
+    today = date.today()
+    at.date_input(key="calendar_new_start_day").set_value(today)
+    at.date_input(key="calendar_new_end_day").set_value(today)
+    at.time_input(key="calendar_new_start_time").set_value(datetime(2000, 1, 1, 10, 0).time())
+    at.time_input(key="calendar_new_end_time").set_value(datetime(2000, 1, 1, 11, 0).time())
+    at.multiselect(key="calendar_new_objectives").set_value([3, 16])
+    at.button(key="calendar_new_submit").click().run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert not at.error, [shown(e.value) for e in at.error]
+    con = open_database(app_env)
+    try:
+        event_id = int(
+            con.scalar(
+                "SELECT event_id FROM events WHERE title = :t", t="Objectives peer exchange (test)"
+            )
+        )
+        assert objectives.row_objectives(con, kind="event", row_id=event_id) == [3, 16]
+    finally:
+        con.close()

@@ -9,11 +9,12 @@ import pandas as pd
 import streamlit as st
 from pydantic import ValidationError
 
-from core import events, feeds, ics, recurrence, timezones
+from core import events, feeds, ics, objectives, recurrence, timezones
 from core.permissions import PermissionDenied, User
 from ui.calendar_common import NETWORK, select_event
 from ui.context import after_write, connection, settings
 from ui.feeds import feed_address, feeds_served
+from ui.objectives import objective_picker
 from ui.safe import md_text
 
 REPEATS = {
@@ -198,6 +199,12 @@ def render_event_form(
             (event.capacity or 0) if event else 0,
             key=f"{prefix}_capacity",
         )
+        # A new event's objectives; an event's own are edited in its "GCM objectives" box.
+        tags = (
+            objective_picker("GCM objectives (optional)", key=f"{prefix}_objectives")
+            if event is None
+            else []
+        )
         submitted = st.form_submit_button(
             "Save changes" if event else "Create event", key=f"{prefix}_submit", type="primary"
         )
@@ -279,6 +286,10 @@ def render_event_form(
             new_id = events.get_event_id_by_uid(con, event_in.uid)
             if new_id is None:
                 new_id = events.create_event(con, actor=user, event_in=event_in)
+            if tags:  # the same right as creating it, checked again in core
+                objectives.set_objectives(
+                    con, actor=user, kind="event", row_id=new_id, objectives=tags
+                )
             select_event(new_id, event_in.starts_utc)
             st.session_state["calendar_flash"] = f"Created '{event_in.title}'."
             clear_form(prefix)
