@@ -372,3 +372,8 @@ def import_event_objectives(conn, tags: list[tuple[int, list[int]]]) -> None:
     """Set imported events' objectives inside the import's transaction (rights checked there)."""
     for event_id, numbers in tags:
         store.replace_row_objectives(conn, kind="event", row_id=event_id, objectives=numbers)
+
+
+def import_product_objectives(conn, *, product_id: int, numbers: list[int]) -> None:
+    """Set an imported product's objectives inside the import's transaction (rights checked there)."""
+    store.replace_row_objectives(conn, kind="product", row_id=product_id, objectives=numbers)

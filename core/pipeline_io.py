@@ -10,7 +10,7 @@ from datetime import date
 import pandas as pd
 from pydantic import ValidationError
 
-from core import tabular
+from core import objectives, tabular
 from core.permissions import User
 from core.pipeline import (
     LANG_STATUS_LABELS,
@@ -217,12 +217,19 @@ def import_products_csv(
     are the spreadsheet's (the header is row 1).
     """
     _header, rows = _read_rows(data)
+    tagging = objectives.EXPORT_COLUMN in _header  # the objectives, when the file has them
     if not rows:
         raise ImportFailed(["File: no product rows under the header."])
     errors: list[tuple[int, str]] = []
     parsed = []
     for number, row in enumerate(rows, start=2):
         product_id, values, languages, problems = _parse_row(row)
+        tags = None
+        if tagging:
+            try:
+                tags = objectives.parse_objectives(row.get(objectives.EXPORT_COLUMN, ""))
+            except ValueError as exc:
+                problems.append((objectives.EXPORT_COLUMN, str(exc).split(": ", 1)[-1]))
         errors.extend((number, f"Row {number}, {column}: {p}") for column, p in problems)
         try:
             product_in = ProductIn(**values)
@@ -235,25 +242,24 @@ def import_products_csv(
                 errors.append((number, f"Row {number}, {column}: {message}"))
             continue
         if not problems:
-            parsed.append((number, product_id, product_in, languages))
+            parsed.append((number, product_id, product_in, languages, tags))
 
     # The rows that read well still go through the rules (then everything is rolled back if
     # anything failed), so one attempt lists every problem of the file.
     def fn(conn: Connection) -> ImportResult:
         result = ImportResult()
         refused = list(errors)
-        for number, product_id, product_in, languages in parsed:
+        for number, product_id, product_in, languages, tags in parsed:
             try:
                 if product_id is None:
-                    result.created.append(
-                        insert_product(
-                            conn,
-                            actor=actor,
-                            product_in=product_in,
-                            languages=languages,
-                            today=today,
-                        )
+                    product_id = insert_product(
+                        conn,
+                        actor=actor,
+                        product_in=product_in,
+                        languages=languages,
+                        today=today,
                     )
+                    result.created.append(product_id)
                 else:
                     change_product(
                         conn,
@@ -264,6 +270,8 @@ def import_products_csv(
                         today=today or date.today(),
                     )
                     result.updated.append(product_id)
+                if tags is not None:
+                    objectives.import_product_objectives(conn, product_id=product_id, numbers=tags)
             except (ValueError, LookupError, PermissionError) as exc:
                 refused.append((number, f"Row {number}, {_field_of(exc)}: {exc}"))
         if refused:

@@ -175,3 +175,36 @@ def test_ics_carries_an_events_objectives_as_categories_and_reads_them_back(con)
         ics.import_ics(con, actor=SYSTEM, data=bad)
     assert "GCM objective 30" in " ".join(refused.value.problems)
     assert objectives.row_objectives(con, kind="event", row_id=event_id) == [8, 13]
+
+
+def test_a_product_csv_import_reads_the_objectives_column_all_or_nothing(con):
+    from core import pipeline, pipeline_io, tabular
+
+    frame = pipeline_io.export_frame(pipeline.list_products(con, today=TODAY))
+    out = objectives.with_objectives_column(con, frame, kind="product", id_column="product_id")
+    own = out[out["workstream_id"] == "CWG-2.2"].head(1).copy()
+    pid = int(own["product_id"].item())
+    own["gcm_objectives"] = "4; 21"
+    pipeline_io.import_products_csv(con, actor=SYSTEM, data=tabular.csv_bytes(own))
+    assert objectives.row_objectives(con, kind="product", row_id=pid) == [4, 21]
+    new = own.copy()
+    new["product_id"] = None
+    new["title_en"] = "Imported with objectives (test)"
+    new["gcm_objectives"] = "9"
+    pipeline_io.import_products_csv(con, actor=SYSTEM, data=tabular.csv_bytes(new))
+    created = int(
+        con.scalar(
+            "SELECT product_id FROM products WHERE title_en = 'Imported with objectives (test)'"
+        )
+    )
+    assert objectives.row_objectives(con, kind="product", row_id=created) == [9]
+    own["gcm_objectives"] = "4; 99"
+    with pytest.raises(pipeline_io.ImportFailed) as failed:
+        pipeline_io.import_products_csv(con, actor=SYSTEM, data=tabular.csv_bytes(own))
+    assert any("gcm_objectives" in e and "'99'" in e for e in failed.value.errors)
+    assert objectives.row_objectives(con, kind="product", row_id=pid) == [4, 21]
+    # A file without the column leaves the tags as they are.
+    pipeline_io.import_products_csv(
+        con, actor=SYSTEM, data=tabular.csv_bytes(own.drop(columns="gcm_objectives"))
+    )
+    assert objectives.row_objectives(con, kind="product", row_id=pid) == [4, 21]

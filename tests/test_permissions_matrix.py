@@ -1163,6 +1163,8 @@ NOT_USER_WRITES = {
     "demo_objectives.seed_objectives_demo": "demo seeding",
     "objectives.import_event_objectives": "the .ics import's step inside its checked transaction"
     " (event.edit checked per event; row ics.import_ics)",
+    "objectives.import_product_objectives": "the CSV import's step inside its checked"
+    " transaction (product.edit checked per row; row pipeline_io.import_products_csv)",
     "engagement.sync_derived_engagements": "derived rows, called inside checked writes",
     "ics.preview_import": "read: says what an import would do, writes nothing",
     "pipeline_consult.load_warnings": "read: request-cap warnings",
