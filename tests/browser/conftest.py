@@ -20,20 +20,28 @@ def pytest_runtest_makereport(item, call):
     return report
 
 
-@pytest.fixture
-def live_server(request, demo_template, tmp_path):
-    """Start the dashboard on a private copy of the demo database; yield its base URL.
+@pytest.fixture(scope="module")
+def _module_server(demo_template, tmp_path_factory):
+    """One dashboard per test module, on its own copy of the demo database.
 
-    When the test fails, the end of the server's log is printed with the failure."""
-    db = tmp_path / "browser.duckdb"
+    The tests of a module share it (each in a fresh browser context): a test may see what an
+    earlier one saved, so tests name their own records instead of counting rows."""
+    db = tmp_path_factory.mktemp("browser") / "browser.duckdb"
     shutil.copyfile(demo_template, db)
     server = Server(db)
-    yield server.base_url
+    yield server
     server.stop()
+
+
+@pytest.fixture
+def live_server(request, _module_server):
+    """The module's dashboard base URL; a failed test prints the end of the server's log."""
+    yield _module_server.base_url
     report = getattr(request.node, "report_call", None)
     if report is not None and report.failed:
-        tail = Path(server.log.name).read_text(errors="replace")[-4000:]
-        print(f"--- end of the streamlit log ({server.log.name}) ---\n{tail}")
+        _module_server.log.flush()
+        tail = Path(_module_server.log.name).read_text(errors="replace")[-4000:]
+        print(f"--- end of the streamlit log ({_module_server.log.name}) ---\n{tail}")
 
 
 @pytest.fixture(scope="session")
