@@ -29,7 +29,7 @@ REPEATS = {
 FORM_FIELDS = (
     "title", "kind", "audience", "workstream", "tz", "all_day", "start_day", "start_time",
     "end_day", "end_time", "location", "description", "repeat", "interval", "nth", "count",
-    "until", "skips", "weekdays", "invitees", "products", "capacity",
+    "until", "skips", "weekdays", "invitees", "products", "capacity", "objectives",
 )  # fmt: skip
 
 
