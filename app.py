@@ -7,11 +7,13 @@ from core.db import DatabaseError, DatabaseLocked, DatabaseMissing, describe_fau
 from core.permissions import ROLE_LABELS, pages_for
 from core.store import WriteConflict
 from ui import context
+from ui.inbox import nav_title
 from ui.login import login_page, logout_button, restore_session
 from ui.safe import md_text
 
 PAGES = {
     "overview": ("pages/overview.py", "Overview", ":material/dashboard:"),
+    "inbox": ("pages/inbox.py", "Waiting on me", ":material/inbox:"),
     "calendar": ("pages/calendar.py", "Calendar", ":material/calendar_month:"),
     "pipeline": ("pages/pipeline.py", "Pipeline", ":material/view_kanban:"),
     "champions": ("pages/champions.py", "Champions", ":material/public:"),
@@ -56,7 +58,12 @@ def run() -> None:
 
     st.navigation(
         [
-            st.Page(PAGES[key][0], title=PAGES[key][1], icon=PAGES[key][2], url_path=key)
+            st.Page(
+                PAGES[key][0],
+                title=nav_title(user) if key == "inbox" else PAGES[key][1],
+                icon=PAGES[key][2],
+                url_path=key,
+            )
             for key in pages_for(user)
         ]
     ).run()

@@ -17,6 +17,7 @@ ROLE_LABELS = {
 # Page key -> roles that may open it. The router lists only these; each page's guard checks again.
 PAGE_ROLES: dict[str, frozenset[str]] = {
     "overview": frozenset(ROLES),
+    "inbox": frozenset({"admin", "secretariat", "ec_member", "workstream_lead"}),
     "calendar": frozenset(ROLES),
     "pipeline": frozenset(ROLES),
     "champions": frozenset(ROLES),

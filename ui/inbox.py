@@ -1,0 +1,204 @@
+"""Waiting on me: the cached count for the navigation and the lists with their in-place actions."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from core import inbox
+from core.permissions import PermissionDenied, User, can
+from core.registration import CATEGORY_LABELS
+from core.timezones import label
+from ui.context import after_write, connection, db_key
+from ui.safe import md_text
+from ui.widgets import blank_missing_text
+
+FLASH = "inbox_flash"
+
+
+@st.cache_data(ttl=60, show_spinner=False)
+def _counts(db: str, role: str, agency: str | None, workstream: str | None) -> int:
+    user = User(username="-", name="-", email="", role=role, agency_id=agency,
+                workstream_id=workstream)  # fmt: skip
+    return inbox.waiting_counts(connection(), user=user).total
+
+
+def nav_title(user: User) -> str:
+    """'Waiting on me (4)': one cached query per data version and scope, not per item."""
+    try:
+        n = _counts(db_key(), user.role, user.agency_id, user.workstream_id)
+    except Exception:  # the count must never stop the navigation; the page says the fault
+        return "Waiting on me"
+    return f"Waiting on me ({n})" if n else "Waiting on me"
+
+
+def _flash(outcome: inbox.Outcome, verb: str) -> None:
+    parts = []
+    if outcome.done:
+        parts.append(f"{verb} {', '.join(outcome.done)}.")
+    parts += outcome.notes
+    if outcome.refused:
+        parts.append("Not done: " + "; ".join(outcome.refused))
+    st.session_state[FLASH] = " ".join(parts) or "Nothing was chosen."
+    after_write()
+    st.rerun()
+
+
+def render_registrations(user: User, rows: pd.DataFrame) -> None:
+    """Requested registrations, chosen with checkboxes, confirmed or declined in one click."""
+    staff = can(user, "registration.manage")
+    st.subheader(
+        f"Registrations to confirm ({len(rows)})" if staff
+        else f"Your agency's registrations waiting for the Secretariat ({len(rows)})"
+    )  # fmt: skip
+    if rows.empty:
+        st.caption("No registrations are waiting.")
+        return
+    table = pd.DataFrame(
+        {
+            "Meeting": rows["meeting"],
+            "When": [
+                label(s, tz, with_date=True)
+                for s, tz in zip(rows["starts_utc"], rows["tz"], strict=True)
+            ],  # fmt: skip
+            "Name": rows["participant_name"],
+            "E-mail": rows["email"],
+            "Country": rows["country"],
+            "Organisation": rows["organisation"],
+            "Category": rows["category"].map(CATEGORY_LABELS),
+            "Registered by": rows["agency_id"],
+        }
+    )
+    st.dataframe(blank_missing_text(table), hide_index=True, width="stretch", key="inbox_regs")
+    names = {
+        int(r.registration_id): f"{r.participant_name} ({r.meeting})" for r in rows.itertuples()
+    }
+    picked = st.multiselect(
+        "Registrations to act on", list(names), format_func=names.get, key="inbox_regs_pick",
+        placeholder="Choose one or more people",
+    )  # fmt: skip
+    c1, c2 = st.columns(2)
+    if staff and c1.button(
+        f"Confirm chosen ({len(picked)})", key="inbox_regs_confirm", disabled=not picked,
+        type="primary",
+    ):  # fmt: skip
+        outcome = inbox.confirm_registrations(connection(), actor=user, registration_ids=picked)
+        _flash(outcome, "Confirmed")
+    if c2.button(
+        f"Decline chosen ({len(picked)})" if staff else f"Withdraw chosen ({len(picked)})",
+        key="inbox_regs_decline", disabled=not picked,
+    ):  # fmt: skip
+        outcome = inbox.decline_registrations(connection(), actor=user, registration_ids=picked)
+        _flash(outcome, "Declined" if staff else "Withdrew")
+
+
+def render_bookings(user: User, rows: pd.DataFrame) -> None:
+    """Booking requests not yet answered, confirmed or declined in bulk by the Secretariat."""
+    staff = can(user, "booking.decide")
+    st.subheader(
+        f"Booking requests to answer ({len(rows)})" if staff
+        else f"Your workstream's booking requests waiting for the Secretariat ({len(rows)})"
+    )  # fmt: skip
+    if rows.empty:
+        st.caption("No booking requests are waiting.")
+        return
+    table = pd.DataFrame(
+        {
+            "Workstream": rows["workstream_id"],
+            "Slot": rows["slot"],
+            "Meeting": rows["meeting"],
+            "When (meeting's zone)": [
+                label(s, tz, with_date=True)
+                for s, tz in zip(rows["starts_utc"], rows["tz"], strict=True)
+            ],  # fmt: skip
+            "Purpose": rows["purpose"],
+            "Product": rows["product"],
+            "Champions targeted": rows["targets"],
+        }
+    )
+    st.dataframe(blank_missing_text(table), hide_index=True, width="stretch",
+                 key="inbox_bookings")  # fmt: skip
+    if not staff:
+        st.page_link("pages/bookings.py", label="Open Bookings", icon=":material/event_available:")
+        return
+    names = {
+        int(r.booking_id): f"{r.workstream_id}: {r.slot} ({r.purpose})" for r in rows.itertuples()
+    }
+    picked = st.multiselect(
+        "Requests to answer", list(names), format_func=names.get, key="inbox_bookings_pick",
+        placeholder="Choose one or more requests",
+    )  # fmt: skip
+    c1, c2 = st.columns(2)
+    for column, confirm, text in ((c1, True, "Confirm"), (c2, False, "Decline")):
+        if column.button(
+            f"{text} chosen ({len(picked)})", key=f"inbox_bookings_{text.lower()}",
+            disabled=not picked,
+        ):  # fmt: skip
+            try:
+                outcome = inbox.decide_bookings(
+                    connection(), actor=user, booking_ids=picked, confirm=confirm
+                )
+            except PermissionDenied as exc:
+                st.error(md_text(str(exc)))
+            else:
+                outcome.done, outcome.notes = [], outcome.done
+                _flash(outcome, text)
+
+
+def render_consultations(rows: pd.DataFrame) -> None:
+    st.subheader(f"Consultations closing in the next {inbox.CLOSING_DAYS} days ({len(rows)})")
+    if rows.empty:
+        st.caption("No consultation closes this week.")
+        return
+    table = pd.DataFrame(
+        {
+            "Product": rows["product"],
+            "Workstream": rows["workstream_id"],
+            "Opened": [f"{d:%d %b %Y}" for d in pd.to_datetime(rows["opens_on"])],
+            "Closes": [f"{d:%d %b %Y}" for d in pd.to_datetime(rows["closes_on"])],
+            "Champions invited": rows["invited"],
+            "Champions who answered": rows["answered"],
+        }
+    )
+    st.dataframe(blank_missing_text(table), hide_index=True, width="stretch", key="inbox_consult")
+    st.page_link("pages/pipeline.py", label="Open the Pipeline to chase or extend",
+                 icon=":material/view_kanban:")  # fmt: skip
+
+
+def render_products(rows: pd.DataFrame) -> None:
+    st.subheader(f"Products late ({len(rows)})")
+    if rows.empty:
+        st.caption("No product is late.")
+        return
+    table = pd.DataFrame(
+        {
+            "Product": rows["title_en"],
+            "Workstream": rows["workstream_id"],
+            "Stage": rows["stage_label"],
+            "Planned launch": [
+                "" if d is None else f"{d:%d %b %Y}" for d in rows["planned_launch"]
+            ],
+            "Why late": rows["flag_reason"].str.capitalize(),
+        }
+    )
+    st.dataframe(blank_missing_text(table), hide_index=True, width="stretch", key="inbox_late")
+    st.page_link("pages/pipeline.py", label="Open the Pipeline to move them on",
+                 icon=":material/view_kanban:")  # fmt: skip
+
+
+def render_not_engaged(rows: pd.DataFrame) -> None:
+    st.subheader(f"Champions not engaged for {inbox.NOT_ENGAGED_DAYS} days ({len(rows)})")
+    if rows.empty:
+        st.caption("Every Champion was engaged in the last 90 days.")
+        return
+    last = rows["last_engaged"]
+    table = pd.DataFrame(
+        {
+            "Champion": rows["country"],
+            "Last engaged": ["Never" if pd.isna(d) else f"{d:%d %b %Y}" for d in last],
+            "Days since": rows["days_since"],
+        }
+    )
+    st.dataframe(blank_missing_text(table), hide_index=True, width="stretch", key="inbox_eng")
+    st.page_link("pages/engagement.py", label="Open Engagement to log a contact",
+                 icon=":material/handshake:")  # fmt: skip
