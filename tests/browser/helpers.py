@@ -27,6 +27,7 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 READY_TIMEOUT_MS = 30_000
+SESSION_COOKIE = "actionplan_session"  # core.config.Settings.cookie_name
 
 
 def free_port() -> int:
@@ -133,6 +134,13 @@ def login_as(page, base_url: str, username: str, password: str | None = None) ->
     page.get_by_role("button", name="Log in").click()
     page.get_by_role("button", name="Log out").wait_for(timeout=READY_TIMEOUT_MS)
     wait_ready(page)
+    # The session cookie is written by a component in the browser, after the page shows the
+    # user logged in: a page opened before it lands would be the login page again.
+    deadline = time.monotonic() + READY_TIMEOUT_MS / 1000
+    while not any(c["name"] == SESSION_COOKIE for c in page.context.cookies()):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the {SESSION_COOKIE} cookie was never set after logging in")
+        page.wait_for_timeout(100)
 
 
 def open_page(page, base_url: str, url_path: str) -> None:
