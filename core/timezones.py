@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 import pandas as pd
 
+from core.permissions import User
 from core.store import Db
 from core.store import users as user_store
 from core.store.events import list_invitee_capitals
@@ -192,8 +193,9 @@ def viewer_zone(con: Db, *, username: str, browser_tz: str | None) -> tuple[str,
     return DEFAULT_VIEWER_ZONE, "the Secretariat's zone (your browser did not say its own)"
 
 
-def save_viewer_zone(con: Db, *, username: str, tz: str | None) -> None:
-    """Remember the zone a person wants to see times in; None goes back to the browser's."""
+def save_viewer_zone(con: Db, *, actor: User, tz: str | None) -> None:
+    """Remember the zone the logged-in person wants to see times in; None goes back to the
+    browser's. Each person sets only their own: there is no username to aim at someone else."""
     if tz is not None:
         zone(tz)  # UnknownZone names the wrong text
-    con.write(lambda conn: user_store.update_viewer_tz(conn, username=username, viewer_tz=tz))
+    con.write(lambda conn: user_store.update_viewer_tz(conn, username=actor.username, viewer_tz=tz))

@@ -97,14 +97,14 @@ def test_the_viewer_zone_is_the_saved_one_else_the_browsers(con):
     assert timezones.viewer_zone(con, username="viewer", browser_tz="Not/AZone")[0] == (
         "Europe/Zurich"
     )
-    timezones.save_viewer_zone(con, username="viewer", tz="America/Bogota")
+    timezones.save_viewer_zone(con, actor=demo_user(con, "viewer"), tz="America/Bogota")
     assert timezones.viewer_zone(con, username="viewer", browser_tz="Asia/Bangkok") == (
         "America/Bogota",
         "your saved choice",
     )
     with pytest.raises(timezones.UnknownZone, match="not a time zone"):
-        timezones.save_viewer_zone(con, username="viewer", tz="Mars/Olympus")
-    timezones.save_viewer_zone(con, username="viewer", tz=None)
+        timezones.save_viewer_zone(con, actor=demo_user(con, "viewer"), tz="Mars/Olympus")
+    timezones.save_viewer_zone(con, actor=demo_user(con, "viewer"), tz=None)
     assert timezones.viewer_zone(con, username="viewer", browser_tz=None)[0] == "Europe/Zurich"
 
 

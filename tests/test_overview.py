@@ -4,7 +4,7 @@ from streamlit.testing.v1 import AppTest
 
 from core import timezones
 from core.db import open_database
-from tests.conftest import APP, login, shown
+from tests.conftest import APP, demo_user, login, shown
 
 
 def test_overview_names_the_geographic_gaps_and_late_products(app_env):
@@ -26,7 +26,7 @@ def test_a_viewer_sees_no_engagement_list_on_the_overview(app_env):
 def test_next_events_are_labelled_in_words_and_timed_in_the_viewers_zone(app_env):
     con = open_database(app_env)
     try:
-        timezones.save_viewer_zone(con, username="viewer", tz="Asia/Bangkok")
+        timezones.save_viewer_zone(con, actor=demo_user(con, "viewer"), tz="Asia/Bangkok")
     finally:
         con.close()
     at = login(AppTest.from_file(APP, default_timeout=30).run(), "viewer")

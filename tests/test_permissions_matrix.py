@@ -177,6 +177,13 @@ def new_registration(con, agency: str, by: User = SYSTEM) -> tuple[int, str]:
     return reg.registration_id, reg.email
 
 
+def past_registration(con, agency: str) -> int:
+    """A registration for a meeting that has begun (attendance is refused before the start)."""
+    past = datetime(2024, 3, 4, 12, 0)
+    event_id = new_event(con, start_local=past, end_local=past + timedelta(hours=2))
+    return registration.register(con, actor=SYSTEM, reg=reg_in(event_id, agency)).registration_id
+
+
 def new_user(con) -> str:
     username = f"m{tag()}"
     user_in = auth.UserIn(
@@ -814,7 +821,7 @@ def _other_rows() -> list[Write]:
         Write(
             "attendance.mark_attendance",
             allowed=STAFF,
-            setup=lambda con, actor: {"rid": new_registration(con, OWN_AGENCY)[0]},
+            setup=lambda con, actor: {"rid": past_registration(con, OWN_AGENCY)},
             call=lambda con, a, c: attendance.mark_attendance(
                 con, actor=a, registration_id=c["rid"], attended=True
             ),
@@ -1150,6 +1157,7 @@ NOT_USER_WRITES = {
     "audit.list_audit": "read (audit.view checked)",
     "auth.list_lockouts": "read (user.manage checked; tested in test_auth.py)",
     "auth.logout": "ends the caller's own sessions; no actor to check",
+    "timezones.save_viewer_zone": "the actor's own display zone: it takes no username, so nobody sets another's",
     "db.transaction": "the transaction helper every write uses",
     "bookings.backfill_booking_keys": "demo seeding helper on a transaction cursor",
     "config.generate_secrets_file": "operator command line, writes a file, not the database",

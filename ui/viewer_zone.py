@@ -20,7 +20,7 @@ def render_viewer_zone(container, user: User, *, key: str, label: str = "Show ti
         timezones.all_zones(),
         key=key,
         on_change=_save,
-        args=(user.username, key),
+        args=(user, key),
         help=f"Now {why}. A change is remembered for your next visits.",
     )
     if browser and browser != tz:
@@ -29,14 +29,14 @@ def render_viewer_zone(container, user: User, *, key: str, label: str = "Show ti
             type="tertiary",
             key=f"{key}_browser",
             on_click=_forget,
-            args=(user.username,),
+            args=(user,),
         )
     return tz
 
 
-def _save(username: str, key: str) -> None:
-    timezones.save_viewer_zone(connection(), username=username, tz=st.session_state[key])
+def _save(user: User, key: str) -> None:
+    timezones.save_viewer_zone(connection(), actor=user, tz=st.session_state[key])
 
 
-def _forget(username: str) -> None:
-    timezones.save_viewer_zone(connection(), username=username, tz=None)
+def _forget(user: User) -> None:
+    timezones.save_viewer_zone(connection(), actor=user, tz=None)
