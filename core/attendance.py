@@ -20,6 +20,7 @@ from core.permissions import User, require
 from core.registration import MAX_CSV_BYTES, ImportFailed
 from core.store import Db
 from core.store import meetings as store
+from core.timezones import label
 
 _HEADERS = {
     "name": "name",
@@ -191,6 +192,17 @@ def _set_attended(conn, *, actor: User, registration_id: int, status: str, row: 
     )
 
 
+def _check_started(con: Db, *, event_id: int) -> None:
+    """Refuse attendance for a meeting that has not begun: nobody can have attended it yet."""
+    event = store.get_meeting_times(con, event_id=event_id)
+    if event is not None and event.starts_utc > audit.utcnow():
+        starts = label(event.starts_utc, event.tz, with_date=True)
+        raise ValueError(
+            f"This meeting has not started yet (it starts {starts}): attendance can be recorded "
+            "once it has begun."
+        )
+
+
 def mark_attendance(con: Db, *, actor: User, registration_id: int, attended: bool) -> None:
     """Mark one registration as attended (or undo it), keeping the engagement log in step."""
     require(actor, "attendance.mark")
@@ -201,6 +213,7 @@ def mark_attendance(con: Db, *, actor: User, registration_id: int, attended: boo
             raise ValueError(f"Registration {registration_id} does not exist.")
         status, name = row.status, row.participant_name
         if attended:
+            _check_started(con, event_id=row.event_id)
             if status not in ("requested", "confirmed", "attended"):
                 raise ValueError(
                     f"{name} is {status}: only registered participants can be marked attended."

@@ -5,19 +5,36 @@ import pandas as pd
 import streamlit as st
 from pydantic import ValidationError
 
-from core import registration
+from core import inbox, registration
 from core.permissions import PermissionDenied, User, can
 from core.registration import CATEGORY_LABELS, STATUS_LABELS
 from ui.context import after_write, connection
 from ui.safe import md_text
 from ui.widgets import blank_missing_text, download_buttons, field_errors
 
+FORM_KEYS = (
+    "meetings_reg_name",
+    "meetings_reg_email",
+    "meetings_reg_category",
+    "meetings_reg_country",
+    "meetings_reg_org",
+    "meetings_reg_agency",
+)
+
 
 def render_register_form(event_id: int, options: tuple, user: User) -> None:
-    """Register one participant under the meeting's rules."""
+    """Register one participant under the meeting's rules.
+
+    A refusal keeps what was typed; a registration empties the form on the rerun that says who
+    was registered. A second click sends the same e-mail again, which core refuses (one
+    registration per e-mail and meeting), so it never makes a second registration.
+    """
     _champions, countries, agencies = options
     agency_ids = agencies["agency_id"].tolist()
-    with st.form("meetings_register_form", clear_on_submit=True):
+    if st.session_state.pop("meetings_reg_clear", False):
+        for key in FORM_KEYS:  # before the widgets exist: emptied for the next person
+            st.session_state.pop(key, None)
+    with st.form("meetings_register_form", clear_on_submit=False):
         st.markdown("**Register a participant**")
         c1, c2 = st.columns(2)
         name = c1.text_input("Name", key="meetings_reg_name")
@@ -64,6 +81,8 @@ def render_register_form(event_id: int, options: tuple, user: User) -> None:
             else:
                 after_write()
                 st.session_state["meetings_flash"] = result.message
+                st.session_state["meetings_reg_clear"] = True
+                st.rerun()
 
 
 def render_bulk(event_id: int, user: User) -> None:
@@ -95,7 +114,10 @@ def render_participants(
     if summary.empty:
         st.caption("No registrations yet.")
     else:
-        summary = summary.assign(category=summary["category"].map(CATEGORY_LABELS))
+        summary = summary.assign(
+            category=summary["category"].map(CATEGORY_LABELS),
+            status=summary["status"].map(STATUS_LABELS),
+        )
         chart = (
             alt.Chart(summary)
             .mark_bar()
@@ -103,7 +125,11 @@ def render_participants(
                 x=alt.X("people:Q", title="People"),
                 y=alt.Y("category:N", title=None),
                 color=alt.Color("status:N", title="Status"),
-                tooltip=["category", "status", "people"],
+                tooltip=[
+                    alt.Tooltip("category:N", title="Category"),
+                    alt.Tooltip("status:N", title="Status"),
+                    alt.Tooltip("people:Q", title="People"),
+                ],
             )
             .properties(height=160)
         )
@@ -118,11 +144,7 @@ def render_participants(
     people = load_registrations(db, event_id, user.role, user.agency_id)
     scope = "all participants" if user.is_staff else f"participants registered by {user.agency_id}"
     st.markdown(f"**Participants** ({md_text(scope)})")
-    shown = people.assign(
-        category=people["category"].map(CATEGORY_LABELS),
-        status=people["status"].map(STATUS_LABELS),
-        participant_name=people["participant_name"],
-    ).drop(columns=["created_at_utc"])
+    shown = participants_table(people)
     st.dataframe(blank_missing_text(shown), hide_index=True, width="stretch", key="meetings_people")
     download_buttons(
         shown,
@@ -131,32 +153,87 @@ def render_participants(
         keys=("meetings_people_csv", "meetings_people_xlsx"),
         labels=("Download participants (CSV)", "Download participants (Excel)"),
     )
+    pending = people[people["status"] == "requested"]
+    if can(user, "registration.manage") and not pending.empty:
+        render_pending(pending, user)
     active = people[people["status"] != "cancelled"]
     if active.empty:
         return
     names = dict(zip(active["registration_id"], active["participant_name"], strict=True))
-    c1, c2, c3 = st.columns([3, 1, 1])
+    c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
     chosen = c1.selectbox(
         "Participant", list(names), format_func=names.get, key="meetings_manage_who",
         persist_state="page",  # kept while another tab of the page is open
     )  # fmt: skip
-    status = active.set_index("registration_id").loc[chosen, "status"]
-    if status == "requested" and can(user, "registration.manage"):
-        if c2.button("Confirm", key="meetings_confirm"):
-            _act(registration.confirm_registration, chosen, user)
-    if c3.button("Cancel registration", key="meetings_cancel"):
-        _act(registration.cancel_registration, chosen, user)
+    if c2.button("Cancel registration", key="meetings_cancel"):
+        ask_cancel(int(chosen), names[chosen], user)
 
 
-def _act(fn, registration_id: int, user: User) -> None:
-    try:
-        result = fn(connection(), actor=user, registration_id=registration_id)
-    except (registration.RegistrationRefused, PermissionDenied, ValueError) as exc:
-        st.error(md_text(str(exc)))
-        return
-    after_write()
-    message = "Done."
-    if isinstance(result, registration.Registration):
-        message = f"Cancelled. {result.message}"
-    st.session_state["meetings_flash"] = message
-    st.rerun()
+PARTICIPANT_COLUMNS = {
+    "participant_name": "Name",
+    "email": "E-mail",
+    "country": "Country",
+    "organisation": "Organisation",
+    "category": "Category",
+    "agency_id": "Registered by",
+    "status": "Status",
+    "capacity_seat": "Seat",
+}
+
+
+def participants_table(people: pd.DataFrame) -> pd.DataFrame:
+    """The participant list in people's words: labelled columns, capitalised statuses, no codes."""
+    shown = people.assign(
+        category=people["category"].map(CATEGORY_LABELS),
+        status=people["status"].map(STATUS_LABELS),
+        capacity_seat=[None if pd.isna(v) else int(v) for v in people["capacity_seat"]],
+    )
+    return shown[list(PARTICIPANT_COLUMNS)].rename(columns=PARTICIPANT_COLUMNS)
+
+
+def render_pending(pending: pd.DataFrame, user: User) -> None:
+    """Requested registrations: choose some (or all) and confirm them in one click."""
+    names = dict(zip(pending["registration_id"], pending["participant_name"], strict=True))
+    st.markdown(f"**Waiting for confirmation** ({len(names)})")
+    c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
+    picked = c1.multiselect(
+        "Requested registrations to confirm", list(names), format_func=names.get,
+        key="meetings_pending_pick", placeholder="Choose one or more people",
+    )  # fmt: skip
+    if c2.button(
+        f"Confirm chosen ({len(picked)})", key="meetings_confirm", disabled=not picked,
+        type="primary",
+    ):  # fmt: skip
+        outcome = inbox.confirm_registrations(connection(), actor=user, registration_ids=picked)
+        parts = [f"Confirmed {', '.join(outcome.done)}."] if outcome.done else []
+        if outcome.refused:
+            parts.append("Not confirmed: " + "; ".join(outcome.refused))
+        after_write()
+        st.session_state["meetings_flash"] = " ".join(parts)
+        st.rerun()
+
+
+@st.dialog("Cancel this registration?")
+def ask_cancel(registration_id: int, name: str, user: User) -> None:
+    """Ask before cancelling: the seat goes to the next person on the waiting list."""
+    st.markdown(
+        f"Cancel **{md_text(name)}**'s registration? Their seat goes to the next person on the "
+        "waiting list, if there is one."
+    )
+    c1, c2 = st.columns(2)
+    if c1.button("Yes, cancel the registration", key="meetings_cancel_yes", type="primary"):
+        try:
+            promoted = registration.cancel_registration(
+                connection(), actor=user, registration_id=registration_id
+            )
+        except (registration.RegistrationRefused, PermissionDenied, ValueError) as exc:
+            st.error(md_text(str(exc)))
+            return
+        after_write()
+        message = f"Cancelled {name}'s registration."
+        if promoted is not None:
+            message += f" {promoted.message}"
+        st.session_state["meetings_flash"] = message
+        st.rerun()
+    if c2.button("No, keep it", key="meetings_cancel_no"):
+        st.rerun()

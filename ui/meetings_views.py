@@ -7,6 +7,7 @@ import streamlit as st
 from core import attendance, meetings, registration
 from core.events import AUDIENCES
 from core.permissions import PermissionDenied, User, can
+from core.pipeline import STAGE_LABELS
 from core.timezones import label
 from ui.charts import draw_altair
 from ui.context import after_write, connection
@@ -101,7 +102,11 @@ def render_agenda(meeting, agenda, materials, products, viewer_tz) -> None:
             st.caption("None linked.")
         else:
             st.dataframe(
-                products[["product", "workstream_id", "stage"]],
+                products.assign(stage=products["stage"].map(STAGE_LABELS))[
+                    ["product", "workstream_id", "stage"]
+                ].rename(
+                    columns={"product": "Product", "workstream_id": "Workstream", "stage": "Stage"}
+                ),
                 hide_index=True,
                 key="meetings_products",
             )
