@@ -100,6 +100,18 @@ def create_user(
     def _create(conn) -> None:
         if store.user_exists(conn, username=user_in.username):
             raise ValueError(f"The username {user_in.username!r} is already taken.")
+        known = store.registry_has(
+            conn, agency_id=user_in.agency_id, workstream_id=user_in.workstream_id
+        )
+        if user_in.agency_id and not known["agency"]:
+            raise ValueError(
+                f"Agency: {user_in.agency_id!r} is not in the registry; choose one from the list."
+            )
+        if user_in.workstream_id and not known["workstream"]:
+            raise ValueError(
+                f"Workstream: {user_in.workstream_id!r} is not in the registry; choose one from "
+                "the list."
+            )
         _insert_user(conn, user_in, password_hash, is_demo=is_demo)
         audit.record(
             conn,

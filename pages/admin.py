@@ -41,7 +41,7 @@ def render_users() -> None:
     # Lazy expanders: their forms run, and load in the browser, only once opened.
     with st.expander("Add a user", key="admin_add_open", on_change="rerun") as add_box:
         if add_box.open:
-            render_add_user(con, user, agencies=users["agency_id"].dropna().unique().tolist())
+            render_add_user(con, user)
     with st.expander(
         "Disable, enable or reset a password", key="admin_account_open", on_change="rerun"
     ) as account_box:

@@ -1,11 +1,12 @@
 """The Admin page: user management, audit filters and backups, for admins only; only the open
 tab and the opened expanders run."""
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 import core.db
 from core import audit, auth
-from core.permissions import PermissionDenied
+from core.permissions import SYSTEM, PermissionDenied
 from tests.conftest import APP, demo_user, login, shown
 
 
@@ -26,11 +27,14 @@ def test_admin_creates_a_user_who_can_then_log_in(app_env, con):
     at.text_input(key="admin_new_name").input("Amina Lead")
     at.text_input(key="admin_new_email").input("amina@example.org")
     at.selectbox(key="admin_new_role").set_value("workstream_lead")
-    at.text_input(key="admin_new_workstream").input("TW-MM")
+    at.selectbox(key="admin_new_workstream").set_value("TW-MM")
     at.text_input(key="admin_new_password").input("a-long-password")
     at.button(key="admin_create_user").click().run()
     assert not at.exception
-    assert [shown(s.value) for s in at.success] == ["User amina.lead created."]
+    assert [shown(s.value) for s in at.success] == [
+        "User amina.lead created (Amina Lead, Workstream lead)."
+    ]
+    assert at.text_input(key="admin_new_username").value == ""  # emptied for the next person
     user = auth.get_user(con, "amina.lead", demo_mode=False)
     assert user is not None and user.workstream_id == "TW-MM"
 
@@ -43,7 +47,44 @@ def test_a_bad_user_form_names_the_field(app_env):
     at.text_input(key="admin_new_password").input("a-long-password")
     at.button(key="admin_create_user").click().run()
     messages = " ".join(shown(e.value) for e in at.error)
-    assert "username" in messages and "email" in messages
+    assert "Username" in messages and "E-mail" in messages
+    # A refusal keeps what was typed, and the role stays the least privileged one.
+    assert at.text_input(key="admin_new_username").value == "Bad Name!"
+    assert at.text_input(key="admin_new_email").value == "not-an-email"
+    assert at.selectbox(key="admin_new_role").value == "viewer"
+
+
+def test_add_user_chooses_agency_and_workstream_from_the_registry(app_env, con):
+    at = _open(_admin_page(app_env), "admin_add_open")
+    assert at.selectbox(key="admin_new_role").value == "viewer"  # not Administrator
+    agencies = at.selectbox(key="admin_new_agency").options
+    assert any(o.startswith("UNDP: ") for o in agencies)
+    assert any(o.startswith("TW-MM") for o in at.selectbox(key="admin_new_workstream").options)
+    at.text_input(key="admin_new_username").input("ec.person")
+    at.text_input(key="admin_new_name").input("EC Person")
+    at.text_input(key="admin_new_email").input("ec.person@example.org")
+    at.selectbox(key="admin_new_role").set_value("ec_member")
+    at.text_input(key="admin_new_password").input("a-long-password")
+    at.button(key="admin_create_user").click().run()  # no agency chosen: refused, values kept
+    assert at.error and at.text_input(key="admin_new_name").value == "EC Person"
+    assert at.selectbox(key="admin_new_role").value == "ec_member"
+    at.selectbox(key="admin_new_agency").set_value("UNDP")
+    at.text_input(key="admin_new_password").input("a-long-password")
+    at.button(key="admin_create_user").click().run()
+    assert not at.exception and at.success
+    assert auth.get_user(con, "ec.person", demo_mode=False).agency_id == "UNDP"
+
+
+@pytest.mark.parametrize("field", ["agency_id", "workstream_id"])
+def test_core_refuses_an_agency_or_workstream_not_in_the_registry(store, field):
+    role = "ec_member" if field == "agency_id" else "workstream_lead"
+    user_in = auth.UserIn(
+        username="typo.user", name="Typo", email="typo@example.org", role=role, **{field: "UNPD"}
+    )
+    label = "Agency" if field == "agency_id" else "Workstream"
+    with pytest.raises(ValueError, match=f"{label}: 'UNPD' is not in the registry"):
+        auth.create_user(store, actor=SYSTEM, user_in=user_in, password="a-long-password", rounds=4)
+    assert auth.get_user(store, "typo.user", demo_mode=False) is None
 
 
 def test_audit_log_is_for_staff_only(con):

@@ -6,28 +6,67 @@ import pandas as pd
 import streamlit as st
 from pydantic import ValidationError
 
-from core import auth
+from core import auth, engagement, meetings
 from core.permissions import ROLE_LABELS, ROLES, User
 from ui.context import after_write
 from ui.safe import md_text
+from ui.widgets import field_errors
+
+ADD_USER_KEYS = (
+    "admin_new_username",
+    "admin_new_name",
+    "admin_new_email",
+    "admin_new_role",
+    "admin_new_agency",
+    "admin_new_workstream",
+    "admin_new_password",
+)
+USER_FIELDS = {
+    "username": "Username",
+    "name": "Full name",
+    "email": "E-mail",
+    "role": "Role",
+    "agency_id": "Agency",
+    "workstream_id": "Workstream",
+}
 
 
-def render_add_user(con, user: User, *, agencies: list[str]) -> None:
-    """The form that creates an account (administrators; core checks the role again)."""
-    with st.form("admin_add_user", clear_on_submit=True):
+def render_add_user(con, user: User) -> None:
+    """The form that creates an account (administrators; core checks the role again).
+
+    Agencies and workstreams are chosen from the registry; the role starts at the least
+    privileged one (Viewer); a refusal keeps every value typed, a success empties the form.
+    """
+    if done := st.session_state.pop("admin_add_done", None):
+        for key in ADD_USER_KEYS:  # before the widgets exist: emptied for the next person
+            st.session_state.pop(key, None)
+        st.success(md_text(done))
+    agencies = meetings.list_agencies(con)
+    agency_names = dict(zip(agencies["agency_id"], agencies["name"], strict=True))
+    workstreams = engagement.list_workstreams(con)
+    ws_names = {
+        w: (f"{w}: {t}" if isinstance(t, str) and t else w)
+        for w, t in zip(workstreams["workstream_id"], workstreams["name"], strict=True)
+    }
+    with st.form("admin_add_user", clear_on_submit=False):
         c1, c2 = st.columns(2)
         username = c1.text_input(
             "Username", key="admin_new_username", help="3-40 lowercase letters, digits, . _ -"
         )
         name = c2.text_input("Full name", key="admin_new_name")
         email = c1.text_input("E-mail", key="admin_new_email")
-        role = c2.selectbox("Role", ROLES, format_func=ROLE_LABELS.get, key="admin_new_role")
-        agency = c1.text_input(
-            "Agency (EC members)", key="admin_new_agency", help="e.g. " + ", ".join(agencies)
-        )
-        workstream = c2.text_input(
-            "Workstream (workstream leads)", key="admin_new_workstream", help="e.g. CWG-2.2"
-        )
+        roles = list(reversed(ROLES))  # least privileged first, and chosen by default
+        role = c2.selectbox("Role", roles, format_func=ROLE_LABELS.get, key="admin_new_role")
+        agency = c1.selectbox(
+            "Agency (EC members)", [None, *agency_names], key="admin_new_agency",
+            format_func=lambda a: "" if a is None else f"{a}: {agency_names[a]}",
+            placeholder="Choose an agency",
+        )  # fmt: skip
+        workstream = c2.selectbox(
+            "Workstream (workstream leads)", [None, *ws_names], key="admin_new_workstream",
+            format_func=lambda w: "" if w is None else ws_names[w],
+            placeholder="Choose a workstream",
+        )  # fmt: skip
         password = st.text_input(
             "Initial password",
             type="password",
@@ -46,14 +85,15 @@ def render_add_user(con, user: User, *, agencies: list[str]) -> None:
                 )
                 auth.create_user(con, actor=user, user_in=user_in, password=password)
             except ValidationError as exc:
-                for err in exc.errors():
-                    field = ".".join(str(p) for p in err["loc"]) or "user"
-                    st.error(md_text(f"{field}: {err['msg']}"))
+                st.error(field_errors(exc, USER_FIELDS), icon=":material/error:")
             except (ValueError, PermissionError) as exc:
-                st.error(md_text(str(exc)))
+                st.error(md_text(str(exc)), icon=":material/block:")
             else:
                 after_write()
-                st.success(md_text(f"User {user_in.username} created."))
+                st.session_state["admin_add_done"] = (
+                    f"User {user_in.username} created ({user_in.name}, {ROLE_LABELS[role]})."
+                )
+                st.rerun()
 
 
 def render_account_actions(con, user: User, *, usernames: list[str]) -> None:

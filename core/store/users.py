@@ -77,6 +77,18 @@ def insert_user(conn, record: UserRecordIn) -> None:
         conn.execute(sql + "(?, ?, ?, ?, ?, ?, ?, TRUE, ?, ?)", list(values.values()))
 
 
+def registry_has(conn: sa.Connection, *, agency_id: str | None, workstream_id: str | None) -> dict:
+    """Whether the agency and the workstream (each when given) are in the registry."""
+    row = conn.execute(
+        sa.text(
+            "SELECT (SELECT count(*) FROM agencies WHERE agency_id = :a) AS agency,"
+            " (SELECT count(*) FROM workstreams WHERE workstream_id = :w) AS workstream"
+        ),
+        {"a": agency_id, "w": workstream_id},
+    ).first()
+    return {"agency": bool(row.agency), "workstream": bool(row.workstream)}
+
+
 def user_exists(conn: sa.Connection, *, username: str) -> bool:
     return (
         conn.execute(sa.text("SELECT 1 FROM users WHERE username = :u"), {"u": username}).first()

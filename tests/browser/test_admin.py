@@ -29,7 +29,7 @@ def test_forms_and_tabs_draw_only_when_opened(live_server, page):
     page.get_by_label("E-mail", exact=True).fill("amina@example.org")
     page.get_by_label("Initial password", exact=True).fill("a-long-password")
     page.get_by_role("button", name="Create user").click()
-    page.get_by_text("User amina.lead created.").wait_for()
+    page.get_by_text("User amina.lead created (Amina Lead, Viewer).").wait_for()
     wait_ready(page)
     # The expander stayed open with its (cleared) form; the other one is still folded away.
     assert page.get_by_role("button", name="Create user").is_visible()
