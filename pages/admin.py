@@ -69,12 +69,7 @@ def render_audit() -> None:
         username=None if who == "(all)" else who,
     )
     st.caption(f"{len(log)} newest entries; times in UTC.")
-    st.dataframe(
-        log.rename(columns={"at_utc": "at (UTC)"}),
-        hide_index=True,
-        width="stretch",
-        key="admin_audit",
-    )
+    st.dataframe(audit.readable_audit(log), hide_index=True, width="stretch", key="admin_audit")
     st.download_button(
         "Download as Excel",
         lambda: tabular.excel_bytes(log, sheet="Audit log"),  # built on click, not every rerun

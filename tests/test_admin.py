@@ -192,3 +192,24 @@ def test_admin_sees_a_locked_login_and_unlocks_it(app_env, con):
 def _lock_table(at):
     frames = [d.value for d in at.dataframe if "failures" in d.value.columns]
     return frames[0] if frames else None
+
+
+def test_audit_log_says_who_by_name_and_what_changed_from_what_to_what(store):
+    from core import registration
+
+    staff, ec = demo_user(store, "secretariat"), demo_user(store, "ec_undp")
+    event_id = int(store.scalar("SELECT min(event_id) FROM events WHERE starts_utc > now()"))
+    reg_in = registration.RegistrationIn(
+        event_id=event_id, participant_name="Zé Audit", email="ze.audit@example.org",
+        m49=288, category="champion_delegate", agency_id="UNDP",
+    )  # fmt: skip
+    done = registration.register(store, actor=ec, reg=reg_in)
+    registration.confirm_registration(store, actor=staff, registration_id=done.registration_id)
+    shown_log = audit.readable_audit(audit.list_audit(store, actor=staff, limit=2))
+    assert list(shown_log.columns) == ["When (UTC)", "Who", "Did", "What", "Changes"]
+    newest = shown_log.iloc[0].to_dict()
+    assert newest["Who"] == staff.name and newest["Did"] == "Confirm"
+    assert newest["What"] == f"Registration {done.registration_id}"
+    assert newest["Changes"] == "Status: Requested → Confirmed"
+    assert "Participant name: Zé Audit" in shown_log.iloc[1]["Changes"]
+    assert "{" not in " ".join(shown_log["Changes"])  # no raw JSON

@@ -50,10 +50,12 @@ def list_audit_entries(
 ) -> pd.DataFrame:
     """The newest entries first, optionally of one kind of entity or one user."""
     return db.frame(
-        "SELECT at_utc, username, action, entity, entity_id, before_json, after_json"
-        " FROM audit_log WHERE (CAST(:entity AS VARCHAR) IS NULL OR entity = :entity)"
-        " AND (CAST(:username AS VARCHAR) IS NULL OR username = :username)"
-        " ORDER BY audit_id DESC LIMIT :limit",
+        "SELECT a.at_utc, a.username, a.action, a.entity, a.entity_id, a.before_json,"
+        " a.after_json, u.name AS user_name"
+        " FROM audit_log a LEFT JOIN users u ON u.username = a.username"
+        " WHERE (CAST(:entity AS VARCHAR) IS NULL OR a.entity = :entity)"
+        " AND (CAST(:username AS VARCHAR) IS NULL OR a.username = :username)"
+        " ORDER BY a.audit_id DESC LIMIT :limit",
         entity=entity,
         username=username,
         limit=limit,
