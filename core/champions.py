@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import pandas as pd
 from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
-from core import audit
+from core import audit, validation
 from core.permissions import PermissionDenied, User, can, require
 from core.store import Db
 from core.store import champions as store
@@ -45,13 +45,8 @@ FIELD_LABELS = {
 
 
 def explain(exc: ValidationError) -> str:
-    """Turn a pydantic error into one line per field, in the form's words."""
-    parts = []
-    for err in exc.errors():
-        field = str(err["loc"][0]) if err["loc"] else ""
-        message = err["msg"].removeprefix("Value error, ")
-        parts.append(f"{FIELD_LABELS.get(field, field)}: {message}" if field else message)
-    return "; ".join(parts)
+    """Turn a pydantic error into one sentence per field, in the form's words."""
+    return validation.explain(exc, FIELD_LABELS)
 
 
 def format_joined(joined_on, precision: str) -> str:

@@ -110,7 +110,7 @@ def test_a_refused_focal_point_says_which_field(app_env):
     at = _open("admin", FOCAL)
     at.text_input(key="champions_focal_name_-1").input("X")
     at.button(key="champions_focal_save_-1").click().run()
-    assert any(shown(e.value).startswith("Name:") for e in at.error), [
+    assert any(shown(e.value).startswith("Name is too short") for e in at.error), [
         shown(e.value) for e in at.error
     ]
 

@@ -12,6 +12,14 @@ from ui.context import after_write, connection
 from ui.safe import md_text
 from ui.widgets import blank_missing_text, download_buttons, field_errors
 
+REGISTER_LABELS = {
+    "participant_name": "Name",
+    "email": "E-mail",
+    "m49": "Country",
+    "organisation": "Organisation",
+    "category": "Category",
+    "agency_id": "Registered by (EC agency)",
+}
 FORM_KEYS = (
     "meetings_reg_name",
     "meetings_reg_email",
@@ -74,7 +82,7 @@ def render_register_form(event_id: int, options: tuple, user: User) -> None:
                 )
                 result = registration.register(connection(), actor=user, reg=reg)
             except ValidationError as exc:
-                st.error(field_errors(exc), icon=":material/error:")
+                st.error(field_errors(exc, REGISTER_LABELS), icon=":material/error:")
             except (registration.RegistrationRefused, registration.RegistrationConflict,
                     PermissionDenied) as exc:  # fmt: skip
                 st.error(md_text(str(exc)), icon=":material/block:")

@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 from pydantic import ValidationError
 
-from core import tabular
+from core import tabular, validation
 from ui.safe import md_text
 
 EXCEL_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -43,19 +43,13 @@ def download_buttons(
 
 
 def field_errors(exc: ValidationError, labels: Mapping[str, str] | None = None) -> str:
-    """Return a model's validation errors as one line: `field: message; field: message`.
+    """Return a model's validation errors in people's words (`core.validation.explain`).
 
     `labels` names fields as the form shows them ("Title (English)" for `title_en`); an error of
     the whole form (a rule across fields) has no field and is said as it is.
     """
-    said = []
-    for error in exc.errors():
-        field = ".".join(str(part) for part in error["loc"])
-        field = (labels or {}).get(field, field)
-        message = error["msg"].removeprefix("Value error, ")
-        said.append(f"{field}: {message}" if field else message)
     # Messages repeat what was typed (and patterns full of Markdown characters): shown as text.
-    return md_text("; ".join(said))
+    return md_text(validation.explain(exc, labels))
 
 
 def blank_missing_text(frame: pd.DataFrame) -> pd.DataFrame:
