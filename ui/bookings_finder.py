@@ -12,6 +12,15 @@ from core.permissions import User, can
 from core.timezones import DEFAULT_VIEWER_ZONE, label, to_local
 from ui.bookings_views import OFFERING
 from ui.context import after_write, connection
+from ui.widgets import field_errors
+
+FINDER_LABELS = {
+    "first_day": "From",
+    "last_day": "To",
+    "minutes": "Minutes",
+    "work_start": "Working hours (start)",
+    "work_end": "Working hours (end)",
+}
 
 GO_TO = "bookings_finder_go_to"  # the form to open after "Use this time": (page, query)
 SESSION_TITLE = "Champions session"
@@ -118,7 +127,7 @@ def render_finder(
             work_end=hours[1],
         )  # fmt: skip
     except ValidationError as exc:
-        st.error("; ".join(e["msg"] for e in exc.errors()))
+        st.error(field_errors(exc, FINDER_LABELS))
         return
     if not chosen:
         st.caption("Choose at least one Champion.")
