@@ -39,6 +39,6 @@ if inbox.sees_bookings(user):
     render_bookings(user, loaded("bookings_waiting"))
 if inbox.sees_pipeline(user):
     render_consultations(loaded("consultations_closing"))
-    render_products(loaded("products_late"))
+    render_products(loaded("products_late"), user)
 if inbox.sees_engagement(user):
     render_not_engaged(loaded("champions_not_engaged"))

@@ -140,3 +140,14 @@ def test_page_renders_for_each_role_that_has_it(app_env, username):
     for frame in at.dataframe:
         assert not [c for c in frame.value.columns if "_" in str(c)], frame.value.columns
         assert "None" not in frame.value.astype(str).to_numpy().tolist()
+
+
+def test_a_late_product_is_advanced_from_the_page(app_env):
+    at = login(AppTest.from_file(APP, default_timeout=30).run(), "secretariat")
+    at.switch_page("pages/inbox.py").run()
+    pick = at.selectbox(key="inbox_late_pick")
+    title = pick.format_func(pick.value).rsplit(" (", 1)[0]
+    at.button(key="inbox_late_advance").click().run()
+    assert not at.exception, [e.message for e in at.exception]
+    said = [shown(s.value) for s in at.success]
+    assert said and said[0].startswith(f"Moved {title} from "), said

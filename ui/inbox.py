@@ -5,11 +5,12 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core import inbox
+from core import inbox, pipeline
 from core.permissions import PermissionDenied, User, can
 from core.registration import CATEGORY_LABELS
 from core.timezones import label
 from ui.context import after_write, connection, db_key
+from ui.pipeline_edit import next_stage
 from ui.safe import md_text
 from ui.widgets import blank_missing_text
 
@@ -165,7 +166,7 @@ def render_consultations(rows: pd.DataFrame) -> None:
                  icon=":material/view_kanban:")  # fmt: skip
 
 
-def render_products(rows: pd.DataFrame) -> None:
+def render_products(rows: pd.DataFrame, user: User | None = None) -> None:
     st.subheader(f"Products late ({len(rows)})")
     if rows.empty:
         st.caption("No product is late.")
@@ -182,6 +183,30 @@ def render_products(rows: pd.DataFrame) -> None:
         }
     )
     st.dataframe(blank_missing_text(table), hide_index=True, width="stretch", key="inbox_late")
+    mine = rows[[can(user, "product.edit", workstream_id=w) for w in rows["workstream_id"]]]
+    movable = {int(r.product_id): r for r in mine.itertuples() if next_stage(r.stage)}
+    if user is not None and movable:
+        c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
+        chosen = c1.selectbox(
+            "Late product", list(movable), key="inbox_late_pick",
+            format_func=lambda p: f"{movable[p].title_en} ({movable[p].stage_label})",
+        )  # fmt: skip
+        row = movable[chosen]
+        ahead = next_stage(row.stage)
+        if c2.button(f"Advance to {pipeline.STAGE_LABELS[ahead]}", key="inbox_late_advance"):
+            try:
+                pipeline.move_stage(
+                    connection(), actor=user, product_id=chosen, to_stage=ahead,
+                    expected_stage=row.stage,
+                )  # fmt: skip
+            except (ValueError, RuntimeError, PermissionDenied) as exc:
+                st.error(md_text(str(exc)))
+            else:
+                after_write()
+                st.session_state[FLASH] = (
+                    f"Moved {row.title_en} from {row.stage_label} to {pipeline.STAGE_LABELS[ahead]}."
+                )
+                st.rerun()
     st.page_link("pages/pipeline.py", label="Open the Pipeline to move them on",
                  icon=":material/view_kanban:")  # fmt: skip
 
