@@ -151,3 +151,13 @@ def test_a_late_product_is_advanced_from_the_page(app_env):
     assert not at.exception, [e.message for e in at.exception]
     said = [shown(s.value) for s in at.success]
     assert said and said[0].startswith(f"Moved {title} from "), said
+
+
+def test_a_lead_withdraws_their_own_booking_request_from_the_page(app_env):
+    at = login(AppTest.from_file(APP, default_timeout=30).run(), "lead_cwg22")
+    at.switch_page("pages/inbox.py").run()
+    pick = at.selectbox(key="inbox_bookings_mine")
+    named = pick.format_func(pick.value)
+    at.button(key="inbox_bookings_withdraw").click().run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert [shown(s.value) for s in at.success] == [f"Withdrew the request for {named}."]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core import inbox, pipeline
+from core import bookings, inbox, pipeline
 from core.permissions import PermissionDenied, User, can
 from core.registration import CATEGORY_LABELS
 from core.timezones import label
@@ -120,6 +120,17 @@ def render_bookings(user: User, rows: pd.DataFrame) -> None:
     st.dataframe(blank_missing_text(table), hide_index=True, width="stretch",
                  key="inbox_bookings")  # fmt: skip
     if not staff:
+        names = {int(r.booking_id): f"{r.slot} ({r.purpose})" for r in rows.itertuples()}
+        c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
+        chosen = c1.selectbox("Request", list(names), format_func=names.get,
+                              key="inbox_bookings_mine")  # fmt: skip
+        if c2.button("Withdraw this request", key="inbox_bookings_withdraw"):
+            try:
+                bookings.withdraw_booking(connection(), actor=user, booking_id=chosen)
+            except (bookings.BookingRefused, PermissionDenied) as exc:
+                st.error(md_text(str(exc)))
+            else:
+                _flash(inbox.Outcome(notes=[f"Withdrew the request for {names[chosen]}."]), "")
         st.page_link("pages/bookings.py", label="Open Bookings", icon=":material/event_available:")
         return
     names = {
