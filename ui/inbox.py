@@ -190,7 +190,7 @@ def render_products(rows: pd.DataFrame, user: User | None = None) -> None:
             "Planned launch": [
                 "" if d is None else f"{d:%d %b %Y}" for d in rows["planned_launch"]
             ],
-            "Why late": rows["flag_reason"].str.capitalize(),
+            "Why late": [r[:1].upper() + r[1:] for r in rows["flag_reason"].fillna("")],
         }
     )
     st.dataframe(blank_missing_text(table), hide_index=True, width="stretch", key="inbox_late")
