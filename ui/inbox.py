@@ -89,8 +89,46 @@ def render_registrations(user: User, rows: pd.DataFrame) -> None:
         f"Decline chosen ({len(picked)})" if staff else f"Withdraw chosen ({len(picked)})",
         key="inbox_regs_decline", disabled=not picked,
     ):  # fmt: skip
-        outcome = inbox.decline_registrations(connection(), actor=user, registration_ids=picked)
-        _flash(outcome, "Declined" if staff else "Withdrew")
+        people = dict(zip(rows["registration_id"], rows["participant_name"], strict=True))
+        who = [people[i] for i in picked]
+        _ask_decline_registrations(picked, who, user, "Declined" if staff else "Withdrew")
+
+
+@st.dialog("Decline or withdraw these registrations?")
+def _ask_decline_registrations(ids: list[int], who: list[str], user: User, verb: str) -> None:
+    """Ask first: a declined registration frees its seat for the waiting list."""
+    ask = "Decline" if verb == "Declined" else "Withdraw"
+    st.markdown(
+        f"{ask} the registration of {md_text(', '.join(who))}? Their seats go to the waiting "
+        "list, if anyone is on it."
+    )
+    c1, c2 = st.columns(2)
+    if c1.button("Yes, go ahead", key="inbox_regs_decline_yes", type="primary"):
+        outcome = inbox.decline_registrations(connection(), actor=user, registration_ids=ids)
+        _flash(outcome, verb)
+    if c2.button("No, keep them", key="inbox_regs_decline_no"):
+        st.rerun()
+
+
+def _decide_bookings(ids: list[int], user: User, *, confirm: bool) -> None:
+    try:
+        outcome = inbox.decide_bookings(connection(), actor=user, booking_ids=ids, confirm=confirm)
+    except PermissionDenied as exc:
+        st.error(md_text(str(exc)))
+        return
+    outcome.done, outcome.notes = [], outcome.done  # each message names the workstream and slot
+    _flash(outcome, "")
+
+
+@st.dialog("Decline these booking requests?")
+def _ask_decline_bookings(ids: list[int], what: list[str], user: User) -> None:
+    """Ask first: a declined request frees its slot for another workstream."""
+    st.markdown(f"Decline {md_text('; '.join(what))}? The slot becomes free for others.")
+    c1, c2 = st.columns(2)
+    if c1.button("Yes, decline", key="inbox_bookings_decline_yes", type="primary"):
+        _decide_bookings(ids, user, confirm=False)
+    if c2.button("No, keep them", key="inbox_bookings_decline_no"):
+        st.rerun()
 
 
 def render_bookings(user: User, rows: pd.DataFrame) -> None:
@@ -146,15 +184,10 @@ def render_bookings(user: User, rows: pd.DataFrame) -> None:
             f"{text} chosen ({len(picked)})", key=f"inbox_bookings_{text.lower()}",
             disabled=not picked,
         ):  # fmt: skip
-            try:
-                outcome = inbox.decide_bookings(
-                    connection(), actor=user, booking_ids=picked, confirm=confirm
-                )
-            except PermissionDenied as exc:
-                st.error(md_text(str(exc)))
+            if confirm:
+                _decide_bookings(picked, user, confirm=True)
             else:
-                outcome.done, outcome.notes = [], outcome.done
-                _flash(outcome, text)
+                _ask_decline_bookings(picked, [names[i] for i in picked], user)
 
 
 def render_consultations(rows: pd.DataFrame) -> None:
