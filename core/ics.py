@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 import re
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 
+import recurring_ical_events
 from icalendar import Calendar, Timezone, vDuration
 from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
 from pydantic import BaseModel, ValidationError
@@ -14,7 +16,7 @@ from pydantic import BaseModel, ValidationError
 from core import audit, objectives
 from core import events as ev
 from core.permissions import User, can
-from core.recurrence import check_rrule, format_exdates, parse_exdates
+from core.recurrence import check_rrule, format_exdates, parse_exdates, series_vevent
 from core.store import Db, WriteConflict
 from core.store import events as store
 from core.timezones import UnknownZone, to_local, to_utc, zone
@@ -271,6 +273,11 @@ def _unescape(value: str) -> str:
     return _UNESCAPE.sub(lambda m: "\n" if m.group(1) in "nN" else m.group(1), value)
 
 
+def _inside(stack: list[str], kind: str) -> bool:
+    """Whether the open components are `kind` directly in a (possibly nested) VCALENDAR."""
+    return len(stack) >= 2 and stack[-1] == kind and all(part == "VCALENDAR" for part in stack[:-1])
+
+
 def _components(text: str) -> tuple[list[dict], set[str]]:
     """Return the VEVENTs as {NAME: [(params, value)]} and the TZIDs the file defines."""
     found, defined, stack, current = [], set(), [], None
@@ -283,7 +290,7 @@ def _components(text: str) -> tuple[list[dict], set[str]]:
         name, params, value = parts
         if name == "BEGIN":
             stack.append(value.upper())
-            if stack == ["VCALENDAR", "VEVENT"]:
+            if _inside(stack, "VEVENT"):
                 current = {}
         elif name == "END":
             if not stack or stack[-1] != value.upper():
@@ -294,13 +301,13 @@ def _components(text: str) -> tuple[list[dict], set[str]]:
                         "damaged."
                     ]
                 )
-            if stack == ["VCALENDAR", "VEVENT"]:
+            if _inside(stack, "VEVENT"):
                 found.append(current)
                 current = None
             stack.pop()
-        elif stack == ["VCALENDAR", "VTIMEZONE"] and name == "TZID":
+        elif _inside(stack, "VTIMEZONE") and name == "TZID":
             defined.add(value.strip('"'))
-        elif stack == ["VCALENDAR", "VEVENT"]:
+        elif _inside(stack, "VEVENT"):
             current.setdefault(name, []).append((params, value))
     return found, defined
 
@@ -327,14 +334,32 @@ class _Zones:
         if tzid not in self.defined:
             raise _Bad(f"uses the time zone '{tzid}', which the file does not define")
         if self._custom is None:
-            calendar = Calendar.from_ical(self.data)
-            self._custom = {str(t["TZID"]): t.to_tz() for t in calendar.walk("VTIMEZONE")}
-        instant = naive.replace(tzinfo=self._custom[tzid]).astimezone(zone("UTC"))
+            self._custom = self._read_custom()
+        if tzid not in self._custom:
+            raise _Bad(f"uses the time zone '{tzid}', whose definition in the file cannot be read")
+        try:
+            instant = naive.replace(tzinfo=self._custom[tzid]).astimezone(zone("UTC"))
+        except Exception:  # noqa: BLE001 - a broken VTIMEZONE must become a refusal
+            raise _Bad(f"uses the time zone '{tzid}', whose definition cannot be used") from None
         self.notes.append(
             f"{where}: {name} uses the zone '{tzid}', which has no IANA name; its times were "
             "converted to UTC."
         )
         return "UTC", instant.replace(tzinfo=None)
+
+    def _read_custom(self) -> dict:
+        """Read the file's VTIMEZONEs one by one; a broken one is left out, not raised."""
+        custom: dict = {}
+        text = self.data.decode("utf-8-sig", errors="replace")
+        blocks = re.findall(r"(?ims)^BEGIN:VTIMEZONE\s*$.*?^END:VTIMEZONE\s*$", text)
+        for block in blocks:
+            try:
+                wrapped = f"BEGIN:VCALENDAR\r\n{block}\r\nEND:VCALENDAR\r\n"
+                for item in Calendar.from_ical(wrapped).walk("VTIMEZONE"):
+                    custom[str(item["TZID"])] = item.to_tz()
+            except Exception:  # noqa: BLE001, S112 - the parser raises many kinds; skip the zone
+                continue
+        return custom
 
 
 def _read_when(params: dict, value: str) -> tuple[date | datetime, bool]:
@@ -376,6 +401,25 @@ def _instant(props_value, zones: _Zones, tz: str, where: str, name: str) -> date
     if their_tz == tz:
         return local
     return to_local(to_utc(local, their_tz), tz).replace(tzinfo=None)
+
+
+def _check_expands(
+    rrule: str, start_local: datetime, end_local: datetime, tz: str, all_day: bool, where: str
+) -> None:
+    """Expand the first occurrences now, so that a rule which cannot be expanded is refused."""
+    starts = start_local if all_day else to_utc(start_local, tz)
+    ends = end_local if all_day else to_utc(end_local, tz)
+    row = {"event_id": 0, "tz": tz, "all_day": all_day, "starts_utc": starts, "ends_utc": ends}
+    try:
+        calendar = Calendar()
+        calendar.add_component(series_vevent(dict(row, rrule=rrule, exdates=None)))
+        found = recurring_ical_events.of(calendar).after(starts.replace(tzinfo=UTC))
+        list(itertools.islice(found, 2))
+    except Exception as exc:  # noqa: BLE001 - whatever the expander raises becomes a refusal
+        raise _Bad(
+            f"{where}: RRULE cannot be expanded ({str(exc)[:120] or type(exc).__name__}); "
+            "check its UNTIL and BY parts."
+        ) from None
 
 
 def _parse_event(props: dict, n: int, zones: _Zones) -> tuple[_Parsed, datetime | None]:
@@ -426,10 +470,23 @@ def _parse_event(props: dict, n: int, zones: _Zones) -> tuple[_Parsed, datetime 
         )
     rrule = None
     if _first(props, "RRULE") is not None:
-        try:
-            rrule = check_rrule(_first(props, "RRULE")[1])
-        except ValueError as exc:
-            raise _Bad(f"{where}: RRULE: {exc}.") from None
+        raw_rule = _first(props, "RRULE")[1]
+        if re.search(r"\s", raw_rule.strip()):
+            raw_rule = re.sub(r"\s+", "", raw_rule)
+            zones.notes.append(f"{where}: RRULE held spaces; they were removed.")
+        scale = re.search(r"(?i)(?:^|;)RSCALE=([^;]*)", raw_rule)
+        if scale and scale.group(1).strip().upper() != "GREGORIAN":
+            zones.notes.append(
+                f"{where}: its occurrence rule in the {scale.group(1).strip().title()} calendar "
+                "was not imported; only the first occurrence was."
+            )
+        else:
+            if scale:
+                raw_rule = re.sub(r"(?i)(^|;)RSCALE=[^;]*;?", r"\1", raw_rule).strip(";")
+            try:
+                rrule = check_rrule(raw_rule)
+            except ValueError as exc:
+                raise _Bad(f"{where}: RRULE: {exc}.") from None
     exdates = []
     for params, value in props.get("EXDATE", []):
         for part in value.split(","):
@@ -445,6 +502,8 @@ def _parse_event(props: dict, n: int, zones: _Zones) -> tuple[_Parsed, datetime 
         except _Bad as exc:
             raise _Bad(f"{where}: RECURRENCE-ID cannot be read ({exc}).") from None
         recurrence_id = local if all_day else to_utc(local, tz)
+    if rrule is not None:
+        _check_expands(rrule, start_local, end_local, tz, all_day, where)
     description = _text_of(props, "DESCRIPTION")
     if description and EXPORT_MARKER.strip("\n") in description:
         description = description.split(EXPORT_MARKER.strip("\n"))[0].rstrip("\n") or None
@@ -517,6 +576,51 @@ def _precheck(data: bytes) -> str:
     return text
 
 
+def _sequence(props: dict) -> int:
+    found = _first(props, "SEQUENCE")
+    try:
+        return int(found[1].strip()) if found else 0
+    except ValueError:
+        return 0
+
+
+def _resolve_duplicates(found: list[dict], notes: list[str]) -> list[dict]:
+    """Drop exact copies of an event and the older versions SEQUENCE supersedes, with a note.
+
+    Events sharing a UID (and RECURRENCE-ID) that neither copy nor SEQUENCE resolves are kept,
+    so that the refusal later names them.
+    """
+    keyed: dict[tuple, int] = {}
+    keep: list[dict | None] = []
+    for props in found:
+        uid, rid = _first(props, "UID"), _first(props, "RECURRENCE-ID")
+        if uid is None:
+            keep.append(props)
+            continue
+        key = (uid[1].strip(), rid[1].strip() if rid else None)
+        if key not in keyed:
+            keyed[key] = len(keep)
+            keep.append(props)
+            continue
+        earlier = keep[keyed[key]]
+        title = (_text_of(props, "SUMMARY") or "(no title)")[:80]
+        same = {k: v for k, v in props.items() if k != "DTSTAMP"} == {
+            k: v for k, v in earlier.items() if k != "DTSTAMP"
+        }
+        if same:
+            notes.append(f"'{title}' (UID {key[0][:60]}) appears twice; the copy was left out.")
+        elif _sequence(props) != _sequence(earlier):
+            newer = props if _sequence(props) > _sequence(earlier) else earlier
+            keep[keyed[key]] = newer
+            notes.append(
+                f"'{title}' (UID {key[0][:60]}) appears in several versions; the one with "
+                f"SEQUENCE {_sequence(newer)} was kept."
+            )
+        else:
+            keep.append(props)
+    return [props for props in keep if props is not None]
+
+
 def parse_ics(data: bytes, *, default_tz: str = "UTC") -> tuple[list[_Parsed], list[str]]:
     """Read the events of an .ics file; return them with notes, or raise ImportRefused.
 
@@ -526,6 +630,7 @@ def parse_ics(data: bytes, *, default_tz: str = "UTC") -> tuple[list[_Parsed], l
     text = _precheck(data)
     found, defined = _components(text)
     notes: list[str] = []
+    found = _resolve_duplicates(found, notes)
     zones = _Zones(data, defined, default_tz, notes)
     problems: list[str] = []
     parsed: list[_Parsed] = []
@@ -535,6 +640,12 @@ def parse_ics(data: bytes, *, default_tz: str = "UTC") -> tuple[list[_Parsed], l
             record, recurrence_id = _parse_event(props, n, zones)
         except _Bad as exc:
             problems.append(str(exc))
+            continue
+        except Exception as exc:  # noqa: BLE001 - never a traceback: name the event instead
+            title = (_text_of(props, "SUMMARY") or "(no title)")[:80]
+            problems.append(
+                f"Event {n} ('{title}'): cannot be read ({type(exc).__name__}: {str(exc)[:120]})."
+            )
             continue
         if recurrence_id is not None:
             overrides.append((record, recurrence_id))
