@@ -241,6 +241,9 @@ class _Parsed(BaseModel):
     objectives: list[int] | None = None  # from CATEGORIES "GCM objective N"; None: none named
 
 
+ZERO_LENGTH_AS = timedelta(minutes=1)  # the model needs end > start; a point in time gets this
+
+
 class _Bad(ValueError):
     """A property value that cannot be read; the message says why."""
 
@@ -462,8 +465,16 @@ def _parse_event(props: dict, n: int, zones: _Zones) -> tuple[_Parsed, datetime 
     elif all_day:
         end_local = start_local + timedelta(days=1)
     else:
-        raise _Bad(f"{where}: has neither DTEND nor DURATION, so it has no end.")
-    if end_local <= start_local:
+        end_local = start_local
+        zones.notes.append(
+            f"{where}: has neither DTEND nor DURATION; RFC 5545 makes it end when it starts."
+        )
+    if end_local == start_local:
+        end_local = start_local + ZERO_LENGTH_AS
+        zones.notes.append(
+            f"{where}: lasts no time; the calendar needs a length, so it was given one minute."
+        )
+    if end_local < start_local:
         raise _Bad(
             f"{where}: DTEND ({end_local:%Y-%m-%d %H:%M}) is not after DTSTART "
             f"({start_local:%Y-%m-%d %H:%M}): the event ends before it starts."

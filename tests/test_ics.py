@@ -211,9 +211,16 @@ REFUSALS = {
         ),
         ["Event 1 ('Daily forever', UID many-1)", "RRULE", "at most 500 times"],
     ),
-    "no end": (
-        _calendar(_vevent("noend-1", "Open ended", "DTSTART:20260301T100000Z")),
-        ["Event 1 ('Open ended', UID noend-1)", "neither DTEND nor DURATION"],
+    "unknown zone without a definition": (
+        _calendar(
+            _vevent(
+                "zone-1",
+                "Nowhere time",
+                "DTSTART;TZID=Atlantis Standard Time:20260301T100000",
+                "DTEND;TZID=Atlantis Standard Time:20260301T110000",
+            )
+        ),
+        ["Event 1 ('Nowhere time', UID zone-1)", "DTSTART", "Atlantis Standard Time"],
     ),
 }
 

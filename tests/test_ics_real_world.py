@@ -100,6 +100,21 @@ def test_unreadable_properties_never_raise_a_traceback(extra):
         assert "Tricky" in str(refused)
 
 
+def test_a_timed_event_without_end_imports_with_the_rfc_default_and_a_note():
+    event = "BEGIN:VEVENT\r\nUID:open@x\r\nSUMMARY:Open ended\r\nDTSTART:20270301T100000Z\r\nEND:VEVENT\r\n"
+    parsed, notes = ics.parse_ics(_cal(event))
+    assert parsed[0].end_local - parsed[0].start_local == ics.ZERO_LENGTH_AS
+    assert any("Open ended" in n and "RFC 5545" in n for n in notes)
+    assert any("Open ended" in n and "one minute" in n for n in notes)
+
+
+def test_a_zero_length_event_imports_with_a_note():
+    event = _event("zero@x", "Instant").replace("DTEND:20270105T103000Z", "DTEND:20270105T093000Z")
+    parsed, notes = ics.parse_ics(_cal(event))
+    assert len(parsed) == 1
+    assert any("Instant" in n and "lasts no time" in n for n in notes)
+
+
 @pytest.fixture
 def con(store):
     return store
