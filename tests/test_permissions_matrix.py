@@ -1150,6 +1150,12 @@ WRITES: list[Write] = (
 # Public core functions whose names look like writes (or that take an actor) but are not a
 # user's write through the dashboard, with the reason.
 NOT_USER_WRITES = {
+    "inbox.confirm_registrations": "bulk wrapper: registration.confirm_registration per id (its "
+    "row here checks registration.manage); each refusal is collected and said, see test_inbox.py",
+    "inbox.decline_registrations": "bulk wrapper: registration.cancel_registration per id (its "
+    "row here checks registration.cancel); each refusal is collected and said, see test_inbox.py",
+    "inbox.decide_bookings": "bulk wrapper: checks booking.decide first, then "
+    "bookings.decide_booking per id (its row here); see test_inbox.py",
     "audit.record": "writes the audit entry itself, inside the caller's checked transaction",
     "audit.record_many": "writes a bulk import's audit entries inside its checked transaction",
     "audit.entry": "pure function: builds an audit entry, writes nothing",
