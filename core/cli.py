@@ -225,6 +225,57 @@ def cmd_copy_to(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_invite(args: argparse.Namespace) -> int:
+    """Queue an event's invitation (with its .ics) to its invitees; prints how many, by role."""
+    from core import outbox
+    from core.events import get_event_id_by_uid
+
+    con = open_store(_db_path(args))
+    try:
+        event_id = get_event_id_by_uid(con, args.event_uid)
+        if event_id is None:
+            print(f"error: no event has the UID {args.event_uid}.", file=sys.stderr)
+            return 1
+        try:
+            result = outbox.queue_invitation(con, actor=SYSTEM, event_id=event_id)
+        except outbox.OutboxRefused as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+    finally:
+        con.close()
+    print(result.summary())
+    return 0
+
+
+def cmd_outbox_send(args: argparse.Namespace) -> int:
+    """Queue due reminders, then deliver the queued messages; exits 1 when any failed."""
+    from core import outbox
+    from core.config import mail_settings
+
+    mail = mail_settings()
+    con = open_store(_db_path(args))
+    try:
+        if mail["reminder_days"]:
+            outbox.queue_due_reminders(con, days=mail["reminder_days"])
+        try:
+            report = outbox.deliver(
+                con,
+                smtp_url=mail["smtp_url"],
+                mail_from=mail["mail_from"],
+                public_url=os.environ.get("ACTIONPLAN_PUBLIC_URL"),
+            )
+        except outbox.MailNotConfigured as exc:
+            queued = outbox.outbox_counts(con).get("queued", 0)
+            print(f"error: {exc} ({queued} queued)", file=sys.stderr)
+            return 1
+    finally:
+        con.close()
+    print(report.summary())
+    for line in report.errors:
+        print(f"  failed: {line}", file=sys.stderr)
+    return 1 if report.failed else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser with every command."""
     parser = argparse.ArgumentParser(prog="python -m core", description=__doc__)
@@ -281,6 +332,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("copy-to", help=cmd_copy_to.__doc__)
     p.add_argument("target", help="an empty database: a DuckDB file or a postgresql:// URL")
     p.set_defaults(run=cmd_copy_to)
+    p = sub.add_parser("invite", help=cmd_invite.__doc__)
+    p.add_argument("event_uid", metavar="EVENT_UID")
+    p.set_defaults(run=cmd_invite)
+    p = sub.add_parser("outbox", help="the outbox of messages: `outbox send` delivers them")
+    p.add_argument("action", choices=["send"], help=cmd_outbox_send.__doc__)
+    p.set_defaults(run=cmd_outbox_send)
     p = sub.add_parser("gen-secrets", help=cmd_gen_secrets.__doc__)
     p.add_argument(
         "--path", default=None, help="default: $ACTIONPLAN_SECRETS or instance/secrets.toml"

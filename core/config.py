@@ -38,6 +38,10 @@ class Settings(BaseModel):
     login_sleep_time: float = 0.0
     # The dashboard's address as users reach it (behind a proxy); else taken from the browser.
     public_url: str | None = None
+    # Mail: smtp://user:password@host:587?starttls=true (None: messages stay in the outbox).
+    smtp_url: str | None = Field(default=None, repr=False)
+    mail_from: str | None = None
+    reminder_days: int = 2
 
 
 def _read_secrets(path: Path) -> dict:
@@ -129,7 +133,28 @@ def load_settings(env: dict[str, str] | None = None, *, db_path: str | None = No
         demo_mode=_truthy(demo),
         login_sleep_time=float(env.get("ACTIONPLAN_LOGIN_SLEEP", 0.0)),
         public_url=env.get("ACTIONPLAN_PUBLIC_URL", file_values.get("public_url")) or None,
+        **mail_settings(env),
     )
+
+
+def mail_settings(env: dict[str, str] | None = None) -> dict:
+    """The mail server, sender address and reminder lead time, from the environment
+    (ACTIONPLAN_SMTP_URL, ACTIONPLAN_MAIL_FROM, ACTIONPLAN_REMINDER_DAYS) or the secrets file
+    (smtp_url, mail_from, reminder_days); no cookie key needed (the command line sends too)."""
+    env = os.environ if env is None else env
+    file_values = _read_secrets(secrets_file(env))
+    days = env.get("ACTIONPLAN_REMINDER_DAYS", file_values.get("reminder_days", 2))
+    try:
+        days = int(days)
+    except (TypeError, ValueError):
+        raise ConfigError(
+            f"ACTIONPLAN_REMINDER_DAYS / reminder_days: {days!r} is not a whole number of days."
+        ) from None
+    return {
+        "smtp_url": env.get("ACTIONPLAN_SMTP_URL", file_values.get("smtp_url")) or None,
+        "mail_from": env.get("ACTIONPLAN_MAIL_FROM", file_values.get("mail_from")) or None,
+        "reminder_days": days,
+    }
 
 
 def generate_secrets_file(path: Path = DEFAULT_SECRETS, *, demo_mode: bool = True) -> bool:

@@ -9,7 +9,7 @@ from typing import Literal
 import pandas as pd
 from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 
-from core import audit
+from core import audit, outbox
 from core.permissions import User, can, require
 from core.recurrence import check_rrule, format_exdates, parse_exdates
 from core.store import Db, WriteConflict
@@ -400,6 +400,9 @@ def apply_update(
         before=changed_before,
         after=changed_after,
     )
+    outbox.queue_event_change(
+        conn, actor=actor, event_id=event_id, cancelled=values["status"] == "cancelled"
+    )
     return True
 
 
@@ -458,6 +461,7 @@ def cancel_event(con: Db, *, actor: User, event_id: int) -> None:
             before={"status": before.status},
             after={"status": "cancelled"},
         )
+        outbox.queue_event_change(conn, actor=actor, event_id=event_id, cancelled=True)
 
     _guarded(con, work)
 

@@ -17,7 +17,7 @@ from typing import Literal
 import pandas as pd
 from pydantic import BaseModel, EmailStr, Field, ValidationError, field_validator
 
-from core import audit
+from core import audit, outbox
 from core.permissions import PermissionDenied, User, require
 from core.store import Db, WriteConflict
 from core.store import meetings as store
@@ -239,6 +239,9 @@ def _register(conn, *, actor: User, reg: RegistrationIn) -> Registration:
         entity_id=registration_id,
         after={**reg.model_dump(), "status": status},
     )
+    outbox.queue_registration_message(
+        conn, actor=actor, registration_id=registration_id, change=status
+    )
     message = {
         "confirmed": f"{reg.participant_name} is confirmed for {title}.",
         "requested": f"{reg.participant_name} is requested for {title}; the Secretariat confirms.",
@@ -296,6 +299,9 @@ def cancel_registration(con: Db, *, actor: User, registration_id: int) -> Regist
             before={"status": row.status},
             after={"status": "cancelled"},
         )
+        outbox.queue_registration_message(
+            conn, actor=actor, registration_id=registration_id, change="cancelled"
+        )
         if seat is None:
             return None
         return _promote_next(conn, actor=actor, event_id=row.event_id, seat_no=seat)
@@ -325,6 +331,9 @@ def _promote_next(conn, *, actor: User, event_id: int, seat_no: int) -> Registra
         entity_id=nxt.registration_id,
         before={"status": "waitlisted"},
         after={"status": "confirmed", "seat_no": seat_no},
+    )
+    outbox.queue_registration_message(
+        conn, actor=actor, registration_id=nxt.registration_id, change="promoted"
     )
     return Registration(
         registration_id=nxt.registration_id,
@@ -358,6 +367,9 @@ def confirm_registration(con: Db, *, actor: User, registration_id: int) -> None:
             entity_id=registration_id,
             before={"status": row.status},
             after={"status": "confirmed"},
+        )
+        outbox.queue_registration_message(
+            conn, actor=actor, registration_id=registration_id, change="confirmed"
         )
 
     store.write_in_turn(con, work)

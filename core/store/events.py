@@ -348,10 +348,11 @@ def list_join_details(db: Db, *, event_ids: list[int] | None) -> list[sa.Row]:
 def list_events_registered_by_email(
     db: Db, *, email: str, event_ids: list[int] | None = None
 ) -> set[int]:
-    """Events where someone with this e-mail is registered and confirmed (or attended)."""
+    """Events where someone with this e-mail is registered and confirmed (or attended), in a
+    seat of their own: a listening seat (EC staff in listening mode) is not one."""
     sql = (
         "SELECT DISTINCT event_id FROM registrations WHERE lower(email) = lower(:email)"
-        " AND status IN ('confirmed', 'attended')"
+        " AND status IN ('confirmed', 'attended') AND category <> 'ec_listening'"
     )
     if event_ids is None:
         return {r[0] for r in db.rows(sql, email=email)}
